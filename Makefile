@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Each creates .venv when
+# missing and installs the project (with the dev extras for tests) before running.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+CORPUS ?= corpus
+OUT    ?= outputs
+
+.PHONY: run test lint bench samples clean help
+
+help:
+	@echo "make run    - set up .venv, run the pipeline on the sample corpus into $(OUT)/"
+	@echo "make test   - set up .venv with dev tools, run the test suite"
+	@echo "make lint   - ruff and mypy (strict on nlp/)"
+	@echo "make bench  - speed and memory benchmarks (benchmarks/)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "valpub needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PIP) -e '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(VENV)/bin/valpub run --corpus $(CORPUS) --out $(OUT)
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy nlp flows
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/extract_bench.py
+
+samples: $(VENV)/.installed-dev
+	$(PY) corpus/make_samples.py
+
+clean:
+	rm -rf $(OUT)/* .pytest_cache .mypy_cache .ruff_cache

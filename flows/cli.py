@@ -1,0 +1,187 @@
+"""The ``valpub`` command line: one entry point for every job.
+
+Commands stay thin: options in, one library call or flow, a summary out. Commands that
+need no flow do not import Prefect, so they start fast. Library errors
+(:class:`nlp.errors.NlpError`) become a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nlp.errors import NlpError
+
+app = typer.Typer(
+    help="valpub: the public value French territories' digital policies aim at, with evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DEFAULT_CORPUS = Path("corpus")
+DEFAULT_OUT = Path("outputs")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _prefect_environment(out: Path) -> None:
+    """Settings that make Prefect run offline, quietly, with state under ``out``."""
+    defaults = {
+        "PREFECT_HOME": str((out / ".prefect").resolve()),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_LOGGING_EXTRA_LOGGERS": "nlp",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    corpus: Annotated[Path, typer.Option(help="Folder of PDFs (with manifest.csv).")] = DEFAULT_CORPUS,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    workers: Annotated[int, typer.Option(help="Documents processed in parallel.")] = 0,
+    timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
+    max_mb: Annotated[float, typer.Option(help="Largest file accepted, MiB.")] = 200.0,
+    force: Annotated[bool, typer.Option(help="Redo work even when stored results exist.")] = False,
+    fail_on_error: Annotated[bool, typer.Option(help="Exit 1 when a document failed.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the pipeline on a corpus folder.
+
+    Example: valpub run --corpus corpus --out outputs
+    """
+    _setup_logging(verbose)
+    if not corpus.is_dir():
+        _fail(f"corpus folder {corpus} does not exist")
+    out.mkdir(parents=True, exist_ok=True)
+    _prefect_environment(out)
+    from flows.pipeline import run_pipeline
+    from nlp.extract import default_workers
+
+    try:
+        rows = run_pipeline(
+            corpus,
+            out,
+            workers or default_workers(),
+            timeout=timeout,
+            max_bytes=int(max_mb * 2**20),
+            force=force,
+        )
+    except NlpError as exc:
+        _fail(str(exc))
+        return
+    _print_documents(rows)
+    typer.echo(f"\nOutputs in {out.resolve()}:")
+    typer.echo(f"  {out / 'documents.parquet'} (and .csv): one row per document, with status")
+    typer.echo(f"  {out / 'pages'}/<sha256>.jsonl: clean text of every page")
+    bad = [r for r in rows if r["status"] in {"failed", "timeout"}]
+    if fail_on_error and bad:
+        raise typer.Exit(1)
+
+
+def _print_documents(rows: list[dict[str, object]]) -> None:
+    from collections import Counter
+
+    width = max((len(str(r["file"])) for r in rows), default=10)
+    width = min(width, 70)
+    typer.echo(f"{'file':<{width}}  {'status':<9} {'pages':>5}  reason")
+    for r in rows:
+        name = str(r["file"])
+        name = name if len(name) <= width else "…" + name[-(width - 1) :]
+        typer.echo(f"{name:<{width}}  {r['status']!s:<9} {r['pages']!s:>5}  {r['reason'] or ''}")
+    counts = Counter(str(r["status"]) for r in rows)
+    pages = sum(int(str(r["pages"] or 0)) for r in rows)
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    typer.echo(f"{len(rows)} documents ({summary}), {pages} pages")
+
+
+@app.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="PDF files.")],
+    timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
+    text: Annotated[bool, typer.Option(help="Print the clean text of each page.")] = False,
+) -> None:
+    """Extract PDFs and print their status (and text with --text), without storing anything.
+
+    Example: valpub extract corpus/valmont/strategie-numerique-2021.pdf --text
+    """
+    from nlp.extract import Extractor
+
+    _setup_logging(False)
+    with Extractor(timeout=timeout) as extractor:
+        for path in files:
+
+            def show(page: object) -> None:
+                if text:
+                    typer.echo(f"--- {path} p. {page.page}{' (needs OCR)' if page.needs_ocr else ''}")  # type: ignore[attr-defined]
+                    typer.echo(page.text)  # type: ignore[attr-defined]
+
+            report = extractor.extract(path, show)
+            typer.echo(
+                f"{path}: {report.status} ({report.pages} pages, {report.seconds:.1f} s)"
+                + (f": {report.reason}" if report.reason else "")
+            )
+
+
+@app.command()
+def pull(
+    sources: Annotated[Path, typer.Option(help="CSV of URLs with the manifest columns.")],
+    into: Annotated[Path, typer.Option(help="Folder to download into (a corpus folder).")],
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 30.0,
+    retries: Annotated[int, typer.Option(help="Retries on 5xx and connection errors.")] = 3,
+    max_mb: Annotated[float, typer.Option(help="Largest download accepted, MiB.")] = 200.0,
+) -> None:
+    """Download the PDFs listed in a sources CSV; unchanged ones are not fetched again.
+
+    Example: valpub pull --sources sources.csv --into corpus/pulled
+    """
+    from nlp.pull import format_summary, pull_sources
+
+    _setup_logging(False)
+    try:
+        results = pull_sources(
+            sources, into, timeout=timeout, retries=retries, max_bytes=int(max_mb * 2**20)
+        )
+    except NlpError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(format_summary(results))
+
+
+def _mount_lexicon_commands() -> None:
+    try:
+        from flows.lexicon_cmds import app as lexicon_app
+    except ImportError:  # the tagging stage is not installed in this checkout
+        return
+    app.add_typer(lexicon_app, name="lexicon", help="Check and explore the lexicons.")
+
+
+_mount_lexicon_commands()
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,431 @@
+"""PDF documents to clean page text, one page at a time, with a status per document.
+
+This module owns the document level: checking a file before opening it, opening it
+with pdfplumber (empty password for "encrypted but readable" files), streaming its
+pages through the running-header filter and the text assembly of :mod:`nlp.layout`,
+and classifying what went wrong. :class:`Extractor` runs the work in a child process
+that it kills when a document exceeds its time limit, because pdfminer can loop on
+pathological files and a thread cannot be stopped.
+
+Statuses (the ``status`` of :class:`DocumentReport`) form a closed vocabulary:
+:data:`STATUSES` maps each to what it means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from nlp.layout import Line, assemble_text, line_words, page_layout
+from nlp.textclean import (
+    RunningLineFilter,
+    is_page_number,
+    repair_inline_splits,
+    running_signature,
+    words_of,
+)
+
+log = logging.getLogger(__name__)
+
+#: Version of the extraction rules; stored outputs made by another version are redone.
+EXTRACTOR_VERSION = "1.0.0"
+DEFAULT_MAX_BYTES = 200 * 2**20
+DEFAULT_TIMEOUT = 300.0
+#: A worker process is replaced after this many documents, to return memory.
+DEFAULT_MAX_DOCS_PER_WORKER = 40
+
+STATUSES: dict[str, str] = {
+    "ok": "text extracted (some pages may still need OCR: see the reason)",
+    "needs_ocr": "no usable text layer (a scan, or fonts without Unicode mapping): OCR needed",
+    "ocr": "text obtained by OCR of page images",
+    "encrypted": "the PDF needs a password to be opened",
+    "not_pdf": "the file is not a PDF (e.g. an HTML page saved as .pdf)",
+    "empty": "the file is empty, or the PDF has no page with text or images",
+    "corrupt": "the PDF is truncated or damaged and could not be read (fully)",
+    "timeout": "extraction exceeded the per-document time limit and was stopped",
+    "too_large": "the file is larger than the configured maximum size",
+    "failed": "an unexpected error; the reason gives it",
+}
+
+#: Below this many letters and digits a page counts as having no text.
+MIN_PAGE_ALNUM = 20
+#: A page mostly covered by images, with fewer letters than this, is a scan (some
+#: scans carry only a transmission stamp as text).
+SCAN_MAX_ALNUM = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Clean text of one PDF page with its provenance.
+
+    ``text`` holds one statement-level unit per line: paragraphs are joined into one
+    line (line-end hyphenation repaired), while headings, bullet items and table cells
+    each stand on their own line. Running headers, footers and page numbers are gone.
+    """
+
+    doc_sha256: str
+    page: int  # 1-based page number in the PDF
+    text: str
+    needs_ocr: bool = False  # the page has no usable text layer
+    ocr: bool = False  # the text comes from OCR, not from the PDF's text layer
+
+
+@dataclass(slots=True)
+class DocumentReport:
+    """What happened to one document: status, human-readable reason, page counts."""
+
+    path: str
+    sha256: str
+    bytes: int
+    status: str = "ok"
+    reason: str = ""
+    pages: int = 0
+    pages_with_text: int = 0
+    pages_needing_ocr: int = 0
+    seconds: float = 0.0
+    extractor_version: str = EXTRACTOR_VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as a plain dict (for tables and JSON)."""
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def precheck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentReport:
+    """Check a file without parsing it: existence, size, and the PDF magic bytes.
+
+    Returns a report whose status is ``ok`` when the file is worth opening.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return DocumentReport(str(path), "", 0, "failed", "file not found")
+    size = path.stat().st_size
+    report = DocumentReport(str(path), "", size)
+    if size == 0:
+        report.status, report.reason = "empty", "the file is empty (0 bytes)"
+        return report
+    report.sha256 = file_sha256(path)
+    if size > max_bytes:
+        report.status = "too_large"
+        report.reason = f"{size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit"
+        return report
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        sniff = head.lstrip()[:40].decode("latin-1", "replace").replace("\n", " ")
+        kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else ""
+        report.status = "not_pdf"
+        report.reason = f"no %PDF- header; starts with {sniff!r}" + (f" ({kind})" if kind else "")
+    return report
+
+
+def iter_pages(
+    path: Path,
+    doc_sha256: str,
+    report: DocumentReport | None = None,
+    password: str = "",
+) -> Iterator[Page]:
+    """Yield the clean pages of a PDF, in order, holding only a few pages at a time.
+
+    Runs in the calling process, with no time limit (see :class:`Extractor`). Raises
+    the PDF library's exceptions; :func:`classify_error` names them. When ``report`` is
+    given, page counts and per-page problems are recorded in it.
+    """
+    import pdfplumber
+
+    report = report if report is not None else DocumentReport(str(path), doc_sha256, 0)
+    with pdfplumber.open(path, password=password) as pdf:
+        n_pages = len(pdf.pages)
+        report.pages = n_pages
+        filt: RunningLineFilter[tuple[int, list[Line], float, int]] = RunningLineFilter(
+            min_pages=2 if n_pages <= 3 else 3
+        )
+        vocabulary: Counter[str] = Counter()
+        bad_pages: list[int] = []
+
+        def emit(item: tuple[int, list[Line], float, int], running: set[str]) -> Page:
+            number, lines, coverage, n_chars = item
+            kept = [
+                ln
+                for ln in lines
+                if not (ln.margin and (running_signature(ln.text) in running or is_page_number(ln.text)))
+            ]
+            text = repair_inline_splits(assemble_text(kept, vocabulary), vocabulary)
+            alnum = sum(ch.isalnum() for ch in text)
+            scan = coverage >= 0.5 and alnum < SCAN_MAX_ALNUM
+            pictured = coverage >= 0.1 and alnum < MIN_PAGE_ALNUM
+            unmapped = n_chars > 0 and alnum == 0  # glyphs without a Unicode mapping
+            needs_ocr = scan or pictured or unmapped or _garbled(text)
+            report.pages_with_text += 1 if alnum and not needs_ocr else 0
+            report.pages_needing_ocr += 1 if needs_ocr else 0
+            return Page(doc_sha256, number, text, needs_ocr=needs_ocr)
+
+        for number in range(1, n_pages + 1):
+            page = pdf.pages[number - 1]
+            try:
+                layout = page_layout(page)
+            except Exception as exc:  # one broken page must not lose the others
+                log.warning("%s: page %d unreadable: %s", path, number, exc)
+                bad_pages.append(number)
+                layout = None
+            finally:
+                page.close()
+                # pdfplumber caches every parsed page on the document: drop it.
+                pdf.pages[number - 1] = None  # type: ignore[call-overload]
+            lines = layout.lines if layout else []
+            coverage = layout.image_coverage if layout else 0.0
+            n_chars = layout.n_chars if layout else 0
+            vocabulary.update(line_words(lines))
+            sigs = [running_signature(ln.text) for ln in lines if ln.margin]
+            for item, running in filt.push((number, lines, coverage, n_chars), sigs):
+                yield emit(item, running)
+        for item, running in filt.flush():
+            yield emit(item, running)
+        if bad_pages:
+            report.reason = _join(report.reason, f"pages {bad_pages} could not be parsed")
+
+
+def _garbled(text: str) -> bool:
+    """Tell whether a text layer is symbol soup (fonts without a usable Unicode map)."""
+    words = list(words_of(text))
+    if len(words) < 8:
+        return False
+    long_words = sum(1 for w in words if len(w) >= 3)
+    return long_words / len(words) < 0.25
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def classify_error(exc: BaseException) -> tuple[str, str]:
+    """Map an exception raised while reading a PDF to a (status, reason) pair."""
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+    name = type(inner).__name__
+    if name in {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"}:
+        return "encrypted", "the PDF is encrypted and the empty password does not open it"
+    if name in {"PDFSyntaxError", "PSEOF", "PDFNoValidXRef", "PSSyntaxError", "PDFTypeError"}:
+        detail = str(inner) or name
+        return "corrupt", f"the PDF structure is damaged or truncated ({name}: {detail[:120]})"
+    if isinstance(inner, MemoryError):
+        return "failed", "ran out of memory"
+    return "failed", f"{name}: {str(inner)[:200]}"
+
+
+def finish_report(report: DocumentReport, path: Path) -> DocumentReport:
+    """Set the final status of a report once all pages went through."""
+    if report.status != "ok":
+        return report
+    if report.pages == 0:
+        report.status, report.reason = "empty", _join(report.reason, "the PDF has no pages")
+    elif report.pages_with_text == 0:
+        if report.pages_needing_ocr:
+            report.status = "needs_ocr"
+            report.reason = _join(
+                report.reason, f"none of the {report.pages} pages has a usable text layer"
+            )
+        else:
+            report.status = "empty"
+            report.reason = _join(report.reason, "no page has text or images")
+    elif report.pages_needing_ocr:
+        report.reason = _join(
+            report.reason,
+            f"{report.pages_needing_ocr} of {report.pages} pages have no usable text layer",
+        )
+    if report.status == "ok" and not _has_eof(path):
+        report.status = "corrupt"
+        report.reason = _join(
+            report.reason, f"the file is truncated (no %%EOF); {report.pages} pages could be read"
+        )
+    return report
+
+
+def _has_eof(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 2048))
+        return b"%%EOF" in fh.read()
+
+
+def extract_document(
+    path: Path, on_page: Callable[[Page], None], max_bytes: int = DEFAULT_MAX_BYTES
+) -> DocumentReport:
+    """Extract a document in this process, passing each page to ``on_page``.
+
+    No time limit: use :class:`Extractor` for untrusted batches.
+    """
+    start = time.perf_counter()
+    report = precheck(Path(path), max_bytes)
+    if report.status == "ok":
+        try:
+            for page in iter_pages(Path(path), report.sha256, report):
+                on_page(page)
+        except Exception as exc:
+            report.status, reason = classify_error(exc)
+            report.reason = _join(reason, report.reason)
+        finish_report(report, Path(path))
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _worker_main(conn: Connection) -> None:
+    """Child process loop: extract the documents asked for, stream pages back."""
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        path, sha256, size = request
+        report = DocumentReport(str(path), sha256, size)
+        try:
+            for page in iter_pages(Path(path), sha256, report):
+                conn.send(("page", page))
+        except Exception as exc:
+            report.status, reason = classify_error(exc)
+            report.reason = _join(reason, report.reason)
+        conn.send(("done", report))
+
+
+@dataclass
+class Extractor:
+    """Extract documents in a child process that is killed on time-out.
+
+    One extractor owns at most one worker process, started on first use and reused
+    across documents (imports and warm-up are paid once), replaced after
+    ``max_docs_per_worker`` documents or after a kill. Use it as a context manager,
+    or call :meth:`close`. Not thread-safe: give each thread its own extractor.
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_docs_per_worker: int = DEFAULT_MAX_DOCS_PER_WORKER
+    _proc: Any = field(default=None, repr=False)
+    _conn: Connection | None = field(default=None, repr=False)
+    _served: int = 0
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker process, if any."""
+        if self._conn is not None:
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+        self._stop(graceful=True)
+
+    def _stop(self, graceful: bool = False) -> None:
+        proc, self._proc = self._proc, None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if proc is not None:
+            if graceful:
+                try:
+                    proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=5)
+        self._served = 0
+
+    def _start(self) -> Connection:
+        if self._proc is None or self._proc.poll() is not None:
+            self._stop()
+            # A fresh interpreter (fork + exec), not a forked copy: safe when the
+            # parent runs threads (Prefect), and independent of the parent's __main__.
+            ours, theirs = socket.socketpair()
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "nlp._worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
+            theirs.close()
+            self._conn = Connection(ours.detach())
+        assert self._conn is not None
+        return self._conn
+
+    def extract(
+        self,
+        path: Path,
+        on_page: Callable[[Page], None],
+        checked: DocumentReport | None = None,
+    ) -> DocumentReport:
+        """Extract ``path``, passing each page to ``on_page`` as soon as it is ready.
+
+        Never raises for a bad document: the returned report carries the status.
+        ``checked`` is the result of :func:`precheck` when the caller already has it.
+        """
+        start = time.perf_counter()
+        path = Path(path)
+        report = checked if checked is not None else precheck(path, self.max_bytes)
+        if report.status != "ok":
+            report.seconds = time.perf_counter() - start
+            return report
+        if self._served >= self.max_docs_per_worker:
+            self.close()
+        conn = self._start()
+        self._served += 1
+        conn.send((str(path), report.sha256, report.bytes))
+        deadline = start + self.timeout
+        result: DocumentReport | None = None
+        while result is None:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0 or not conn.poll(min(remaining, 1.0)):
+                if remaining <= 0:
+                    self._stop()
+                    report.status = "timeout"
+                    report.reason = f"stopped after {self.timeout:.0f} s"
+                    break
+                if self._proc.poll() is not None:
+                    code = self._proc.returncode
+                    self._stop()
+                    report.status, report.reason = "failed", f"worker died (exit code {code})"
+                    break
+                continue
+            try:
+                kind, payload = conn.recv()
+            except (EOFError, OSError) as exc:
+                self._stop()
+                report.status, report.reason = "failed", f"worker died ({exc!r})"
+                break
+            if kind == "page":
+                on_page(payload)
+                report.pages_with_text += 0 if payload.needs_ocr else 1
+            else:
+                result = payload
+        if result is not None:
+            report = replace(result, bytes=report.bytes)
+            finish_report(report, path)
+        report.seconds = time.perf_counter() - start
+        return report
+
+
+def default_workers() -> int:
+    """Number of extraction processes to run by default: one per core."""
+    return max(1, os.cpu_count() or 1)

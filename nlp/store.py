@@ -1,0 +1,163 @@
+"""Where a run's results live under the output folder, written so that none is half-written.
+
+Every file is written to a temporary name in its final folder, flushed to disk, then
+renamed over the final name (``os.replace`` is atomic on POSIX): a reader, or a run
+killed at any moment, sees the old file or the new one, never a mix. The layout is
+documented in ``outputs/README.md``::
+
+    <out>/documents.parquet, documents.csv   one row per document of the last run
+    <out>/pages/<sha256>.jsonl               clean page text, one JSON object per page
+    <out>/pages/<sha256>.json                the extraction report of that document
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page
+
+DOCUMENT_COLUMNS = [
+    "file",
+    "sha256",
+    "territory_code",
+    "territory_name",
+    "territory_type",
+    "title",
+    "year",
+    "pages",
+    "pages_with_text",
+    "pages_needing_ocr",
+    "status",
+    "reason",
+    "bytes",
+    "seconds",
+    "extractor_version",
+]
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success, move it over ``path``.
+
+    On an exception the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    with atomic_open(path) as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
+        fh.write("\n")
+
+
+def pages_path(out: Path, sha256: str) -> Path:
+    """Return where the pages of the document ``sha256`` are stored."""
+    return Path(out) / "pages" / f"{sha256}.jsonl"
+
+
+def report_path(out: Path, sha256: str) -> Path:
+    """Return where the extraction report of the document ``sha256`` is stored."""
+    return Path(out) / "pages" / f"{sha256}.json"
+
+
+class PageWriter:
+    """Collect the pages of one document into its JSONL file, atomically.
+
+    Pages are written as they arrive (a long document never sits in memory); the file
+    appears under its final name only when :meth:`commit` is called, and is dropped by
+    :meth:`discard` (a time-out or a crash half-way through a document).
+    """
+
+    def __init__(self, out: Path, sha256: str) -> None:
+        self.path = pages_path(out, sha256)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+        self.count = 0
+
+    def write(self, page: Page) -> None:
+        """Append one page."""
+        self._fh.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def commit(self) -> Path:
+        """Make the file visible under its final name."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        """Drop what was written."""
+        self._fh.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)
+
+
+def read_pages(path: Path) -> Iterator[Page]:
+    """Yield the pages stored in a JSONL file written by :class:`PageWriter`."""
+    with Path(path).open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield Page(**json.loads(line))
+
+
+def cached_report(out: Path, sha256: str) -> DocumentReport | None:
+    """Return the stored extraction report of ``sha256`` if it is reusable.
+
+    Reusable means: made by the current extractor version, and its pages file exists
+    when the document had pages.
+    """
+    path = report_path(out, sha256)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        report = DocumentReport(**data)
+    except (ValueError, TypeError):
+        return None
+    if report.extractor_version != EXTRACTOR_VERSION:
+        return None
+    if report.status in {"ok", "needs_ocr", "ocr"} and not pages_path(out, sha256).is_file():
+        return None
+    return report
+
+
+def write_table(rows: Iterable[dict[str, Any]], path: Path, columns: list[str]) -> pd.DataFrame:
+    """Write rows as Parquet (``path``) and CSV beside it, atomically; return the frame.
+
+    The CSV is made for a French Excel: UTF-8 with BOM, ``;`` separator, decimal comma.
+    """
+    frame = pd.DataFrame(list(rows), columns=columns)
+    with atomic_open(path, "wb") as fh:
+        frame.to_parquet(fh, index=False)
+    with atomic_open(path.with_suffix(".csv"), "w") as fh:
+        fh.write("\ufeff")
+        frame.to_csv(fh, sep=";", decimal=",", index=False)
+    return frame
