@@ -20,11 +20,11 @@ import numpy as np
 from nlp.textclean import is_bullet_line, join_hyphenated, normalize_chars, words_of
 
 #: Minimum width (points) of an empty vertical band to be a column gutter.
-DEFAULT_MIN_GUTTER = 7.0
+DEFAULT_MIN_GUTTER = 5.0
 #: Share of words allowed to cross a gutter (full-width titles, spanning lines).
 DEFAULT_GUTTER_TOLERANCE = 0.02
 #: Top and bottom share of the page where running headers and footers are looked for.
-DEFAULT_MARGIN_ZONE = 0.12
+DEFAULT_MARGIN_ZONE = 0.09
 
 Word = dict[str, Any]
 
@@ -262,8 +262,8 @@ def _order_lines(
         centre = (x0 + x1) / 2
         return sum(1 for g in gutters if centre > g)
 
-    spanning = [w for w in words if spans(w["x0"], w["x1"])]
-    span_rows = _rows(spanning)
+    span_rows = _spanning_rows(words, spans)
+    spanning_ids = {id(w) for row in span_rows for w in row}
     cuts = [min(float(w["top"]) for w in row) for row in span_rows]
     # Tables that cross a gutter cut the column bands like a full-width title.
     for t in tables:
@@ -276,7 +276,7 @@ def _order_lines(
 
     groups: dict[tuple[int, int, int], list[Word]] = {}
     for w in words:
-        if spans(w["x0"], w["x1"]):
+        if id(w) in spanning_ids:
             continue
         groups.setdefault((band(float(w["top"])), 0, column(w["x0"], w["x1"])), []).append(w)
     for row in span_rows:
@@ -311,6 +311,32 @@ def _order_lines(
         if not line.cell:
             line.right_edge = min(line.right_edge, edges[line.block])
     return lines
+
+
+def _spanning_rows(words: list[Word], spans: Any) -> list[list[Word]]:
+    """Rows that cross a gutter (titles), with the words that continue them on either side."""
+    crossing = [w for w in words if spans(w["x0"], w["x1"])]
+    if not crossing:
+        return []
+    rows = []
+    for seed in _rows(crossing):
+        top = min(float(w["top"]) for w in seed)
+        size = max(float(w["size"]) for w in seed)
+        same = sorted(
+            (w for w in words if abs(float(w["top"]) - top) <= max(2.0, 0.35 * size)),
+            key=lambda w: float(w["x0"]),
+        )
+        chosen = {id(w) for w in seed}
+        grew = True
+        while grew:
+            grew = False
+            for a, b in zip(same, same[1:], strict=False):
+                near = float(b["x0"]) - float(a["x1"]) < 1.5 * size
+                if near and (id(a) in chosen) != (id(b) in chosen):
+                    chosen |= {id(a), id(b)}
+                    grew = True
+        rows.append([w for w in same if id(w) in chosen])
+    return rows
 
 
 def _rows(words: list[Word]) -> list[list[Word]]:

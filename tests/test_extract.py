@@ -1,0 +1,197 @@
+"""Extraction on PDFs the tests generate: clean text, layout, and every bad-input status."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from nlp.extract import STATUSES, Extractor, Page, extract_document
+from tests.pdfgen import (
+    encrypted_pdf,
+    footnote_pdf,
+    image_only_pdf,
+    slow_pdf,
+    text_pdf,
+    two_column_pdf,
+)
+
+BODY = [
+    "La métropole engage une stratégie de développement des usages numériques au service "
+    "des habitants, des entreprises et des associations du territoire. Les démarches en "
+    "ligne seront simplifiées et accessibles à tous les publics, y compris les plus éloignés."
+]
+
+
+def extract(path: Path, **kw: object) -> tuple[object, list[Page]]:
+    pages: list[Page] = []
+    report = extract_document(path, pages.append, **kw)  # type: ignore[arg-type]
+    return report, pages
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    with Extractor(timeout=60) as ex:
+        yield ex
+
+
+def test_clean_text_and_provenance(tmp_path: Path) -> None:
+    pdf = text_pdf(tmp_path / "doc.pdf", [BODY, ["Deuxième page."]])
+    report, pages = extract(pdf)
+    assert report.status == "ok", report.reason
+    assert [p.page for p in pages] == [1, 2]
+    assert len({p.doc_sha256 for p in pages}) == 1 and len(pages[0].doc_sha256) == 64
+    # The wrapped lines of the paragraph are joined back with spaces.
+    assert pages[0].text == BODY[0]
+    assert all(unicodedata.is_normalized("NFC", p.text) for p in pages)
+
+
+def test_running_header_footer_and_page_numbers_are_removed(tmp_path: Path) -> None:
+    header = "Métropole de Valmont - Stratégie numérique 2021-2026"
+    pdf = text_pdf(tmp_path / "doc.pdf", [BODY] * 5, header=header, footer=True)
+    report, pages = extract(pdf)
+    assert report.status == "ok"
+    for page in pages:
+        assert "Valmont" not in page.text
+        assert "Page" not in page.text
+        assert page.text == BODY[0]
+
+
+def test_line_end_hyphenation(tmp_path: Path) -> None:
+    lines = [
+        "Le schéma directeur accompagne le déve-",
+        "loppement des services et la co-",
+        "construction avec les habitants, ainsi que les e-",
+        "services de la commune de Saint-",
+        "Aubin, dans une démarche de sobriété numé-",
+        "rique.",
+    ]
+    report, pages = extract(text_pdf(tmp_path / "h.pdf", [["\n".join(lines)]], width=300))
+    text = pages[0].text
+    assert "développement" in text
+    assert "co-construction" in text
+    assert "e-services" in text
+    assert "Saint-Aubin" in text
+    assert "numérique." in text
+    assert "- " not in text
+
+
+def test_two_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
+    left = [f"Gauche, phrase {i} du texte." for i in range(1, 16)]
+    right = [f"Droite, phrase {i} du texte." for i in range(1, 16)]
+    pdf = two_column_pdf(tmp_path / "cols.pdf", "Feuille de route du territoire intelligent", left, right)
+    report, pages = extract(pdf)
+    text = pages[0].text
+    assert text.startswith("Feuille de route du territoire intelligent\n")
+    assert "Gauche, phrase 15 du texte." in text
+    assert text.index("Gauche, phrase 15 ") < text.index("Droite, phrase 1 ")
+    assert "Gauche" not in text[text.index("Droite") :]
+
+
+def test_bullets_and_headings_stay_separate_units(tmp_path: Path) -> None:
+    lines = [
+        "Nos priorités",
+        "Le plan comprend trois actions :",
+        "• ouvrir les données publiques,",
+        "• former les agents,",
+        "• accompagner les publics éloignés du numérique.",
+    ]
+    report, pages = extract(text_pdf(tmp_path / "b.pdf", [lines]))
+    assert pages[0].text.split("\n") == lines
+
+
+def test_table_cells_are_separate_statements(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    path = tmp_path / "t.pdf"
+    data = [["Action", "Budget", "Calendrier"], ["Portail open data", "120 000 €", "2024"], ["Tiers-lieu numérique", "80 000 €", "2025"]]
+    table = Table(data)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build([table])
+    report, pages = extract(path)
+    assert pages[0].text.split("\n") == [cell for row in data for cell in row]
+
+
+def test_footnote_calls_do_not_glue_onto_words(tmp_path: Path) -> None:
+    report, pages = extract(footnote_pdf(tmp_path / "f.pdf"))
+    assert "ouvertes chaque trimestre" in pages[0].text
+    assert "ouvertes1" not in pages[0].text
+
+
+# --- bad input: one status each, a clear reason, and the batch goes on -----------------
+
+
+def make_bad_files(tmp: Path) -> dict[str, Path]:
+    good = text_pdf(tmp / "good.pdf", [BODY])
+    data = good.read_bytes()
+    files = {
+        "empty": tmp / "empty.pdf",
+        "not_pdf": tmp / "page.pdf",
+        "corrupt": tmp / "truncated.pdf",
+        "corrupt_garbage": tmp / "garbage.pdf",
+        "encrypted": tmp / "locked.pdf",
+        "needs_ocr": tmp / "scan.pdf",
+    }
+    files["empty"].write_bytes(b"")
+    files["not_pdf"].write_text("<!DOCTYPE html><html><body>Erreur 404</body></html>")
+    files["corrupt"].write_bytes(data[: len(data) // 3])
+    files["corrupt_garbage"].write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    encrypted_pdf(good, files["encrypted"], user_password="secret", owner_password="owner")
+    image_only_pdf(files["needs_ocr"])
+    files["ok"] = good
+    files["ok_encrypted_empty_password"] = encrypted_pdf(good, tmp / "open.pdf", "", "owner")
+    return files
+
+
+def test_every_bad_input_gets_its_status_and_the_batch_goes_on(tmp_path: Path, extractor: Extractor) -> None:
+    files = make_bad_files(tmp_path)
+    expected_status = {
+        "empty": "empty",
+        "not_pdf": "not_pdf",
+        "corrupt": "corrupt",
+        "corrupt_garbage": "corrupt",
+        "encrypted": "encrypted",
+        "needs_ocr": "needs_ocr",
+        "ok": "ok",
+        "ok_encrypted_empty_password": "ok",
+    }
+    for case, path in files.items():
+        pages: list[Page] = []
+        report = extractor.extract(path, pages.append)
+        assert report.status == expected_status[case], (case, report)
+        assert report.status in STATUSES
+        if report.status != "ok":
+            assert len(report.reason) > 10, case
+        if report.status == "ok":
+            assert pages[0].text == BODY[0]
+
+
+def test_too_large(tmp_path: Path) -> None:
+    pdf = text_pdf(tmp_path / "doc.pdf", [BODY])
+    with Extractor(max_bytes=100) as ex:
+        report = ex.extract(pdf, lambda p: None)
+    assert report.status == "too_large"
+    assert "MiB" in report.reason
+
+
+def test_timeout_kills_the_worker_and_the_next_document_still_works(tmp_path: Path) -> None:
+    slow = slow_pdf(tmp_path / "slow.pdf", operations=100_000)  # ~30 s of pdfminer work
+    good = text_pdf(tmp_path / "good.pdf", [BODY])
+    with Extractor(timeout=3) as ex:
+        start = time.perf_counter()
+        report = ex.extract(slow, lambda p: None)
+        assert report.status == "timeout"
+        assert time.perf_counter() - start < 10
+        pages: list[Page] = []
+        report = ex.extract(good, pages.append)
+    assert report.status == "ok"
+    assert pages[0].text == BODY[0]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    report, _ = extract(tmp_path / "nope.pdf")
+    assert report.status == "failed"
+    assert "not found" in report.reason
