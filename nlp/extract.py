@@ -164,11 +164,7 @@ def iter_pages(
 
         def emit(item: tuple[int, list[Line], float, int], running: set[str]) -> Page:
             number, lines, coverage, n_chars = item
-            kept = [
-                ln
-                for ln in lines
-                if not (ln.margin and (running_signature(ln.text) in running or is_page_number(ln.text)))
-            ]
+            kept = [ln for ln in (_strip_running(ln, running) for ln in lines) if ln is not None]
             text = repair_inline_splits(assemble_text(kept, vocabulary), vocabulary)
             alnum = sum(ch.isalnum() for ch in text)
             scan = coverage >= 0.5 and alnum < SCAN_MAX_ALNUM
@@ -195,13 +191,29 @@ def iter_pages(
             coverage = layout.image_coverage if layout else 0.0
             n_chars = layout.n_chars if layout else 0
             vocabulary.update(line_words(lines))
-            sigs = [running_signature(ln.text) for ln in lines if ln.margin]
+            sigs = [running_signature(seg) for ln in lines if ln.margin for seg in ln.segments]
             for item, running in filt.push((number, lines, coverage, n_chars), sigs):
                 yield emit(item, running)
         for item, running in filt.flush():
             yield emit(item, running)
         if bad_pages:
             report.reason = _join(report.reason, f"pages {bad_pages} could not be parsed")
+
+
+def _strip_running(line: Line, running: set[str]) -> Line | None:
+    """Drop the running (header/footer) and page-number parts of a margin line."""
+    if not line.margin:
+        return line
+    kept = [
+        seg
+        for seg in line.segments
+        if not (running_signature(seg) in running or is_page_number(seg))
+    ]
+    if not kept:
+        return None
+    if len(kept) == len(line.segments):
+        return line
+    return replace(line, text=" ".join(kept), segments=tuple(kept))
 
 
 def _garbled(text: str) -> bool:

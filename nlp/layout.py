@@ -44,6 +44,8 @@ class Line:
     first_width: float  # width of the line's first word, to tell short lines
     cell: bool = False
     margin: bool = False  # in the top or bottom margin zone
+    segments: tuple[str, ...] = ()  # parts of the line separated by wide gaps
+    bold: bool = False
 
 
 @dataclass(slots=True)
@@ -59,7 +61,9 @@ class PageLayout:
 def page_layout(page: Any, margin_zone: float = DEFAULT_MARGIN_ZONE) -> PageLayout:
     """Return the lines of ``page`` (a pdfplumber page) in reading order."""
     width, height = float(page.width), float(page.height)
-    words: list[Word] = page.extract_words(extra_attrs=["size", "upright"], use_text_flow=False)
+    words: list[Word] = page.extract_words(
+        extra_attrs=["size", "upright", "fontname"], use_text_flow=False
+    )
     # Rotated text (vertical banners, margin stamps) comes out one letter per line:
     # it is left out of the reading flow.
     words = [w for w in words if w["upright"] and w["text"].strip()]
@@ -117,7 +121,11 @@ def _breaks(a: Line, b: Line, median_gap: float) -> bool:
     """Tell whether line ``b`` starts a new unit after line ``a``."""
     if a.block != b.block or a.cell or b.cell or is_bullet_line(b.text):
         return True
-    if abs(a.size - b.size) > 1.0:
+    if abs(a.size - b.size) > 1.0 or a.bold != b.bold:
+        return True
+    # A first-line indent opens a paragraph (bullet items indent their continuation
+    # lines instead, so the rule does not apply after a bullet line).
+    if b.x0 > a.x0 + 0.8 * a.size and not is_bullet_line(a.text) and a.x0 <= b.x0 - 4:
         return True
     gap = b.top - a.bottom
     if gap < -1 or gap > max(1.6 * median_gap, median_gap + 0.45 * a.size):
@@ -175,6 +183,7 @@ def _drop_footnote_calls(words: list[Word]) -> list[Word]:
         return words
     body = statistics.median(float(w["size"]) for w in words)
     keep: list[Word] = []
+    dropped: Word | None = None
     for w in words:
         prev = keep[-1] if keep else None
         if (
@@ -185,7 +194,13 @@ def _drop_footnote_calls(words: list[Word]) -> list[Word]:
             and float(w["bottom"]) < float(prev["bottom"]) - 0.15 * float(prev["size"])
             and abs(float(w["x0"]) - float(prev["x1"])) < 1.5
         ):
+            dropped = w
             continue
+        if dropped is not None and prev is not None and not w["text"][0].isalnum():
+            # Punctuation that followed the call closes up on the word again.
+            if 0 <= float(w["x0"]) - float(dropped["x1"]) < 1.5:
+                w = {**w, "x0": float(prev["x1"])}
+        dropped = None
         keep.append(w)
     return keep
 
@@ -304,13 +319,25 @@ def _order_lines(
                 block += 1
         lines.extend(group_lines)
         block += 1
-    edges: dict[int, float] = {}
-    for line in lines:
-        edges[line.block] = max(edges.get(line.block, 0.0), line.x1)
+    ends: dict[int, list[float]] = {}
     for line in lines:
         if not line.cell:
-            line.right_edge = min(line.right_edge, edges[line.block])
+            ends.setdefault(line.block, []).append(line.x1)
+    for line in lines:
+        if not line.cell:
+            line.right_edge = min(line.right_edge, _column_edge(ends[line.block]))
     return lines
+
+
+def _column_edge(ends: list[float]) -> float:
+    """Where the lines of a block end when they are full: the upper quartile of line ends.
+
+    Not the maximum: one line that overshoots the column (a word set tight, a
+    non-breaking space) would make every other line look short.
+    """
+    if len(ends) < 4:
+        return max(ends)
+    return float(np.percentile(ends, 75))
 
 
 def _spanning_rows(words: list[Word], spans: Any) -> list[list[Word]]:
@@ -354,15 +381,21 @@ def _rows(words: list[Word]) -> list[list[Word]]:
 
 def _make_line(row: list[Word], right_edge: float) -> Line:
     row = sorted(row, key=lambda w: float(w["x0"]))
-    parts = [row[0]["text"]]
+    segments: list[list[str]] = [[row[0]["text"]]]
     for prev, w in zip(row, row[1:], strict=False):
-        tight = float(w["x0"]) - float(prev["x1"]) < 0.12 * float(w["size"])
-        parts.append(("" if tight else " ") + w["text"])
-    text = normalize_chars("".join(parts)).strip()
+        gap = float(w["x0"]) - float(prev["x1"])
+        size = float(w["size"])
+        if gap < 0.12 * size:  # a word split by a change of font size
+            segments[-1][-1] += w["text"]
+        elif gap > 2.5 * size:  # "Conseil du 3 mars        Page 2 / 5"
+            segments.append([w["text"]])
+        else:
+            segments[-1].append(w["text"])
+    parts = tuple(normalize_chars(" ".join(seg)).strip() for seg in segments)
     sizes = [float(w["size"]) for w in row]
     first = row[0]
     return Line(
-        text=text,
+        text=" ".join(parts),
         x0=float(first["x0"]),
         x1=float(row[-1]["x1"]),
         top=min(float(w["top"]) for w in row),
@@ -371,7 +404,14 @@ def _make_line(row: list[Word], right_edge: float) -> Line:
         block=0,
         right_edge=right_edge,
         first_width=float(first["x1"]) - float(first["x0"]),
+        segments=parts,
+        bold=sum(_is_bold(w) for w in row) * 2 > len(row),
     )
+
+
+def _is_bold(word: Word) -> bool:
+    name = str(word.get("fontname", "")).lower()
+    return "bold" in name or "black" in name or "heavy" in name
 
 
 def line_words(lines: Sequence[Line]) -> Counter[str]:

@@ -32,8 +32,8 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufffe\uffff"
 BULLETS = "•◦▪▫■□●○►▸▶➢➤✓✔❖◆◇\uf0a7\uf0b7\uf0d8\uf076\uf0fc\uf0a8\uf0e0\uf06e\uf0a0\uf02d"
 #: Prefixes after which a line-end hyphen is part of the word ("co-construction").
 HYPHEN_PREFIXES = frozenset(
-    "co e ex non vice sous demi mi semi après avant arrière néo post pré quasi ultra extra "
-    "bien mal grand petit haut basse bas hors porte garde chef lieu ci là".split()
+    "co e non vice sous demi semi après avant arrière néo quasi ultra grand petit hors chef "
+    "ci là".split()
 )
 #: Second parts that stay hyphenated ("peut-/être", "dit-/il", "celles-/ci").
 HYPHEN_SUFFIXES = frozenset(
@@ -44,7 +44,7 @@ HYPHEN_SUFFIXES = frozenset(
 _CID = re.compile(r"\(cid:\d+\)")
 _MULTISPACE = re.compile(r" {2,}")
 _PAGE_NUMBER = re.compile(
-    r"^[\W_]*(?:page|p\.|pages?)?\s*\d{1,4}(?:\s*(?:/|sur|de|of)\s*\d{1,4})?[\W_]*$",
+    r"^[\W_]*(?:page|p\.|pages?)?\s*\d{1,3}(?:\s*(?:/|sur|de|of)\s*\d{1,3})?[\W_]*$",
     re.IGNORECASE,
 )
 _BULLET_START = re.compile(
@@ -134,7 +134,8 @@ def join_hyphenated(left: str, right: str, vocabulary: Counter[str] | None = Non
         if vocabulary.get(joined, 0) > 0:
             return stem + right
     last_part = re.split(r"[-']", stem)[-1].lower()
-    if last_part in HYPHEN_PREFIXES or first.lower() in HYPHEN_SUFFIXES:
+    compound = re.match(r"[^\W\d_]+-[^\W\d_]", right) is not None  # "nid-" + "de-poule"
+    if compound or last_part in HYPHEN_PREFIXES or first.lower() in HYPHEN_SUFFIXES:
         return stem + "-" + right
     return stem + right
 

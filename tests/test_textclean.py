@@ -117,3 +117,11 @@ def test_running_filter_finds_lines_repeated_across_pages_with_bounded_memory() 
     assert [p for p, _ in released] == list(range(1, 21))
     for _page, running in released:
         assert running == {"commune de valmont"}
+
+
+def test_compound_continuing_on_the_next_line_keeps_its_hyphen() -> None:
+    assert join_hyphenated("nid-", "de-poule,") == "nid-de-poule,"
+
+
+def test_a_year_alone_is_not_a_page_number() -> None:
+    assert not is_page_number("2020).")

@@ -1,0 +1,708 @@
+"""Generate valpub's own sample corpus: fictional French territorial PDFs with a text layer.
+
+Run from the repository root::
+
+    .venv/bin/python corpus/make_samples.py            # writes corpus/<territory>/*.pdf + manifest
+    .venv/bin/python corpus/make_samples.py --out DIR  # same files under DIR (the test uses this)
+    .venv/bin/python corpus/make_samples.py --report   # also prints where each layout feature is
+
+The text lives in ``corpus/samples_text.py`` (written for valpub, fictional territories). This
+module is the layout engine: it breaks lines itself (greedy fill measured with
+``pdfmetrics.stringWidth``, breaks at real hyphens and at French syllable boundaries), justifies
+them, flows two columns, and draws running headers, footers, footnote calls, bullet lists and
+ruled tables, so the samples exercise what the extractor meets in real documents.
+
+Output is byte-for-byte deterministic: reportlab runs in invariant mode (fixed dates and document
+id) and the fonts are the Bitstream Vera TTFs shipped inside reportlab itself, so no system font is
+needed. The bytes can change with another reportlab version; regenerate and commit then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import itertools
+import re
+import sys
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import reportlab
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, Table, TableStyle
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import samples_text as st
+
+rl_config.invariant = 1  # fixed creation date and document id: identical bytes on every run
+
+CORPUS_DIR = Path(__file__).resolve().parent
+MANIFEST_COLUMNS = (
+    "file",
+    "territory_code",
+    "territory_name",
+    "territory_type",
+    "title",
+    "year",
+    "language",
+    "source_url",
+    "notes",
+)
+
+# ---------------------------------------------------------------- fonts and page geometry
+_FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
+REGULAR, BOLD = "Vera", "VeraBd"
+ITALIC = REGULAR  # one face fewer keeps the files small: "italic" text is drawn in grey
+for _name in (REGULAR, BOLD):
+    pdfmetrics.registerFont(TTFont(_name, str(_FONT_DIR / f"{_name}.ttf")))
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 68.0
+TEXT_W = PAGE_W - 2 * MARGIN_X
+TOP_Y = PAGE_H - 74.0  # top of the body area
+BOTTOM_Y = 66.0  # bottom of the body area (above the footer)
+HEADER_Y = PAGE_H - 44.0
+FOOTER_Y = 34.0
+GUTTER = 20.0
+COL_W = (TEXT_W - GUTTER) / 2
+
+BODY_SIZE, BODY_LEAD = 10.0, 13.6
+SUP_SIZE, SUP_RISE = 6.2, 3.8
+NOTE_SIZE, NOTE_LEAD = 7.5, 9.4
+HYPHENATE_IF_FREE = 0.08  # split a word at a syllable only if the line would lose > 8 % of width
+GREY = colors.Color(0.35, 0.35, 0.35)
+
+# ---------------------------------------------------------------- French typography
+_NBSP = "\u00a0"
+_SHY = "\u00ad"
+
+
+def french_spacing(text: str) -> str:
+    """Insert the no-break spaces a French word processor puts in (« x », x : y, 1 000 €)."""
+    text = text.replace("~", _SHY)
+    text = re.sub(r" ([:;!?»])", _NBSP + r"\1", text)
+    text = text.replace("« ", "«" + _NBSP)
+    text = re.sub(r"(\d) (?=\d{3}\b)", r"\1" + _NBSP, text)
+    text = re.sub(r"(\d) (?=(?:€|M€|%|GWh|h\b|voix|heures|ans|agents))", r"\1" + _NBSP, text)
+    return re.sub(r"\b(n°|M\.|Mme|art\.) ", r"\1" + _NBSP, text)
+
+
+_VOWELS = set("aeiouyàâäéèêëîïôöùûüœæ")
+_ONSETS = {"bl", "cl", "fl", "gl", "pl", "br", "cr", "dr", "fr", "gr", "pr", "tr", "vr"}
+_ONSETS |= {"ch", "ph", "gn", "th", "qu"}
+_ONSETS3 = {"chr", "phr", "thr", "chl", "phl"}
+_MUTE_END = re.compile(r"(?:qu|gu|[^aeiouyàâäéèêëîïôöùûüœæ])*(e|es|ent)")
+_LOWER_WORD = re.compile(r"[a-zàâäéèêëîïôöùûüçœæ]+")
+
+
+def syllable_breaks(word: str) -> list[int]:
+    """Return the indexes where a lowercase French word may be hyphenated (V-CV, VC-CV rules).
+
+    A small rule set, not a dictionary: consonant clusters such as ``tr`` or ``gn`` stay
+    together, vowels are never separated, and a break leaves at least two letters before and
+    three after, never a mute final syllable (``-que``, ``-tes``) after the hyphen.
+    """
+    if len(word) < 7 or not _LOWER_WORD.fullmatch(word):
+        return []
+    units: list[tuple[int, bool]] = []  # (start index, is vowel group)
+    i = 0
+    while i < len(word):
+        if word[i] in _VOWELS:
+            j = i
+            while j < len(word) and word[j] in _VOWELS:
+                j += 1
+            units.append((i, True))
+            i = j
+        elif word[i : i + 3] in _ONSETS3:
+            units.append((i, False))
+            i += 3
+        elif word[i : i + 2] in _ONSETS or (
+            word[i : i + 2] == "gu" and word[i + 2 : i + 3] in "eiy"
+        ):
+            units.append((i, False))
+            i += 2
+        else:
+            units.append((i, False))
+            i += 1
+    breaks: list[int] = []
+    vowel_idx = [k for k, (_, vowel) in enumerate(units) if vowel]
+    for a, b in itertools.pairwise(vowel_idx):
+        run = units[a + 1 : b]
+        if not run:
+            continue
+        pos = run[-1][0]
+        if len(run) == 1 and word[pos] in "xh":
+            continue
+        left, right = word[:pos], word[pos:]
+        if len(left) < 3 or len(right) < 3:
+            continue
+        if _MUTE_END.fullmatch(right) and right not in ("ment", "ments"):
+            continue
+        if "x" in word[pos - 1 : pos + 1]:
+            continue
+        breaks.append(pos)
+    return breaks
+
+
+# ---------------------------------------------------------------- words and line breaking
+@dataclass(frozen=True)
+class Run:
+    """A piece of a word drawn in one style; ``sup`` marks a footnote call."""
+
+    text: str
+    sup: bool = False
+
+
+Word = tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Font:
+    name: str
+    size: float
+    lead: float
+
+
+BODY = Font(REGULAR, BODY_SIZE, BODY_LEAD)
+
+
+def parse_words(text: str) -> list[Word]:
+    """Split on ordinary spaces (no-break spaces stay inside a word); ``[^3]`` is a call."""
+    words: list[Word] = []
+    for token in french_spacing(text).split(" "):
+        if not token:
+            continue
+        runs: list[Run] = []
+        for part in re.split(r"(\[\^\w+\])", token):
+            if part.startswith("[^"):
+                runs.append(Run(part[2:-1], sup=True))
+            elif part:
+                runs.append(Run(part))
+        words.append(tuple(runs))
+    return words
+
+
+def _run_width(run: Run, font: Font) -> float:
+    size = SUP_SIZE * font.size / BODY_SIZE if run.sup else font.size
+    return float(pdfmetrics.stringWidth(run.text.replace(_SHY, ""), font.name, size))
+
+
+def word_width(word: Word, font: Font) -> float:
+    return sum(_run_width(r, font) for r in word)
+
+
+def split_candidates(word: Word) -> list[tuple[Word, Word, bool]]:
+    """Ways to split a word across lines, shortest left part first; bool = at a real hyphen."""
+    head, tail = word[0], word[1:]
+    if head.sup:
+        return []
+    text = head.text
+    out: list[tuple[int, int, str, bool]] = []  # (cut, resume, hyphen to add, hard)
+    for i, ch in enumerate(text):
+        if ch == "-" and i > 0 and text[i - 1].isalpha() and text[i + 1 : i + 3].isalpha():
+            out.append((i + 1, i + 1, "", True))
+        elif ch == _SHY:
+            out.append((i, i + 1, "-", False))
+    for m in re.finditer(r"[^\W\d_]+", text):
+        start = m.start()
+        if start > 0 and text[start - 1] not in "-’'" + _SHY:
+            continue
+        out.extend((start + b, start + b, "-", False) for b in syllable_breaks(m.group()))
+    out.sort()
+    return [
+        ((Run(text[:cut] + hyph),), (Run(text[resume:]), *tail), hard)
+        for cut, resume, hyph, hard in out
+    ]
+
+
+@dataclass
+class Line:
+    words: list[Word]
+    last: bool = False  # last line of a paragraph: not justified
+
+
+@dataclass
+class Breaks:
+    """Line-end splits made while laying out, kept for the --report listing."""
+
+    items: list[tuple[str, str, bool]] = field(default_factory=list)
+
+
+def break_lines(
+    words: Sequence[Word],
+    font: Font,
+    width: float,
+    breaks: Breaks,
+    first_indent: float = 0.0,
+    hyphenate: bool = True,
+) -> list[Line]:
+    """Greedy fill: add words while they fit, else split the word at its best break point.
+
+    A word is split at a real hyphen whenever its first part fits; at a syllable (or a ``~``
+    soft hyphen) only when ``hyphenate`` and the line would otherwise lose over
+    ``HYPHENATE_IF_FREE`` of its width.
+    """
+    space = pdfmetrics.stringWidth(" ", font.name, font.size)
+    lines: list[Line] = []
+    cur: list[Word] = []
+    cur_w = 0.0
+    queue: deque[Word] = deque(words)
+    while queue:
+        avail = width - (first_indent if not lines else 0.0)
+        word = queue.popleft()
+        gap = space if cur else 0.0
+        if cur_w + gap + word_width(word, font) <= avail:
+            cur.append(word)
+            cur_w += gap + word_width(word, font)
+            continue
+        free = avail - cur_w
+        for left, right, hard in reversed(split_candidates(word)):
+            if cur_w + gap + word_width(left, font) <= avail and (
+                hard or (hyphenate and free > HYPHENATE_IF_FREE * avail)
+            ):
+                cur.append(left)
+                breaks.items.append((left[0].text, right[0].text, hard))
+                lines.append(Line(cur))
+                cur, cur_w = [], 0.0
+                queue.appendleft(right)
+                break
+        else:
+            if not cur:  # a word longer than the line: let it overflow
+                lines.append(Line([word]))
+                continue
+            lines.append(Line(cur))
+            cur, cur_w = [], 0.0
+            queue.appendleft(word)
+    if cur:
+        lines.append(Line(cur, last=True))
+    elif lines:
+        lines[-1].last = True
+    return lines
+
+
+def draw_line(
+    c: Canvas, line: Line, font: Font, x: float, baseline: float, width: float, justify: bool
+) -> None:
+    """Draw one line as one text object; justify with word spacing (Tw) on its spaces."""
+    space = pdfmetrics.stringWidth(" ", font.name, font.size)
+    natural = sum(word_width(w, font) for w in line.words) + space * (len(line.words) - 1)
+    extra = 0.0
+    if justify and not line.last and len(line.words) > 1:
+        extra = round(max(0.0, width - natural) / (len(line.words) - 1), 3)
+    text = c.beginText()
+    text.setTextOrigin(x, baseline)
+    text.setFont(font.name, font.size)
+    if extra:
+        text.setWordSpace(extra)  # applies to byte 32: reportlab's subsets keep ASCII codes
+    for k, word in enumerate(line.words):
+        for run in word:
+            chars = run.text.replace(_SHY, "")
+            if run.sup:
+                text.setFont(font.name, SUP_SIZE * font.size / BODY_SIZE)
+                text.setRise(SUP_RISE * font.size / BODY_SIZE)
+                text.textOut(chars)
+                text.setRise(0)
+                text.setFont(font.name, font.size)
+            else:
+                text.textOut(chars)
+        if k < len(line.words) - 1:
+            text.textOut(" ")
+    if extra:
+        text.setWordSpace(0)  # Tw outlives the text object: reset it
+    c.drawText(text)
+
+
+# ---------------------------------------------------------------- laid-out items
+Draw = Callable[[Canvas, float, float], None]  # (canvas, x, y_top)
+
+
+@dataclass
+class Item:
+    """A laid-out piece of a page: its height and how to draw it from its top-left corner."""
+
+    height: float
+    draw: Draw
+    kind: str = "text"  # "text", "heading", "blank"
+
+
+def _baseline(top: float, font: Font) -> float:
+    return top - font.lead + (font.lead - font.size) / 2 + 0.2 * font.size
+
+
+def text_items(
+    text: str,
+    font: Font,
+    width: float,
+    breaks: Breaks,
+    *,
+    justify: bool,
+    indent: float = 0.0,
+    color: colors.Color = colors.black,
+    kind: str = "text",
+    hyphenate: bool = True,
+) -> list[Item]:
+    lines = break_lines(
+        parse_words(text), font, width, breaks, first_indent=indent, hyphenate=hyphenate
+    )
+    items = []
+    for n, line in enumerate(lines):
+        dx = indent if n == 0 else 0.0
+
+        def draw(c: Canvas, x: float, top: float, line: Line = line, dx: float = dx) -> None:
+            c.setFillColor(color)
+            draw_line(c, line, font, x + dx, _baseline(top, font), width - dx, justify)
+            c.setFillColor(colors.black)
+
+        items.append(Item(font.lead, draw, kind))
+    return items
+
+
+def spacer(height: float) -> Item:
+    return Item(height, lambda c, x, top: None, "blank")
+
+
+def centered_items(text: str, font: Font, width: float) -> list[Item]:
+    def draw(c: Canvas, x: float, top: float) -> None:
+        c.setFont(font.name, font.size)
+        c.drawCentredString(x + width / 2, _baseline(top, font), french_spacing(text))
+
+    return [Item(font.lead, draw)]
+
+
+def bullet_items(items: Sequence[str], width: float, breaks: Breaks) -> list[Item]:
+    """« • » items, and « – » sub-items for entries written with a leading "- "."""
+    out: list[Item] = []
+    for n, raw in enumerate(items):
+        sub = raw.startswith("- ")
+        mark, text = ("–", raw[2:]) if sub else ("•", raw)
+        mark_x, text_x = (20.0, 32.0) if sub else (6.0, 18.0)
+        lines = break_lines(parse_words(text), BODY, width - text_x, breaks)
+        for k, line in enumerate(lines):
+
+            def draw(
+                c: Canvas,
+                x: float,
+                top: float,
+                line: Line = line,
+                k: int = k,
+                mark: str = mark,
+                mark_x: float = mark_x,
+                text_x: float = text_x,
+            ) -> None:
+                base = _baseline(top, BODY)
+                if k == 0:
+                    c.setFont(BODY.name, BODY.size)
+                    c.drawString(x + mark_x, base, mark)
+                draw_line(c, line, BODY, x + text_x, base, width - text_x, justify=False)
+
+            out.append(Item(BODY.lead, draw))
+        if n < len(items) - 1:
+            out.append(spacer(2.5))
+    return out
+
+
+def table_item(block: st.Table, width: float) -> Item:
+    cell = ParagraphStyle("cell", fontName=REGULAR, fontSize=8.5, leading=10.4)
+    head = ParagraphStyle("head", fontName=BOLD, fontSize=8.5, leading=10.4)
+
+    def para(text: str, style: ParagraphStyle) -> Paragraph:
+        safe = french_spacing(text).replace("&", "&amp;").replace("<", "&lt;")
+        return Paragraph(safe, style)
+
+    data = [[para(t, head) for t in block.header]]
+    data += [[para(t, cell) for t in row] for row in block.rows]
+    total = sum(block.widths)
+    table = Table(data, colWidths=[width * w / total for w in block.widths])
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.86, 0.88, 0.92)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if block.total_row:
+        style.append(("BACKGROUND", (0, -1), (-1, -1), colors.Color(0.94, 0.94, 0.94)))
+    table.setStyle(TableStyle(style))
+    _, height = table.wrap(width, PAGE_H)
+
+    def draw(c: Canvas, x: float, top: float) -> None:
+        table.drawOn(c, x, top - height)
+
+    return Item(height, draw)
+
+
+TITLE = Font(BOLD, 17.0, 21.0)
+SUBTITLE = Font(ITALIC, 11.5, 15.0)
+META = Font(ITALIC, 9.0, 12.0)
+H1 = Font(BOLD, 12.5, 16.5)
+H2 = Font(BOLD, 10.5, 14.0)
+CENTER_BOLD = Font(BOLD, 11.0, 15.0)
+CENTER = Font(REGULAR, 10.0, 14.0)
+NOTE = Font(REGULAR, NOTE_SIZE, NOTE_LEAD)
+
+
+def block_items(block: st.Block, width: float, breaks: Breaks, justify: bool) -> list[Item]:
+    """Lay out one block of the flowing page body."""
+    if isinstance(block, st.Title):
+        items = text_items(block.text, TITLE, width, breaks, justify=False, hyphenate=False)
+        if block.subtitle:
+            sub = text_items(
+                block.subtitle, SUBTITLE, width, breaks, justify=False, hyphenate=False
+            )
+            items += [spacer(3.0), *sub]
+        return [*items, spacer(8.0)]
+    if isinstance(block, st.Meta):
+        meta = text_items(
+            block.text, META, width, breaks, justify=False, color=GREY, hyphenate=False
+        )
+        return [*meta, spacer(8.0)]
+    if isinstance(block, st.Heading):
+        font = H1 if block.level == 1 else H2
+        return [
+            spacer(7.0 if block.level == 1 else 4.0),
+            *text_items(
+                block.text, font, width, breaks, justify=False, kind="heading", hyphenate=False
+            ),
+            spacer(3.0),
+        ]
+    if isinstance(block, st.Para):
+        return [*text_items(block.text, BODY, width, breaks, justify=justify), spacer(6.0)]
+    if isinstance(block, st.Plain):
+        font = Font(BOLD, BODY_SIZE, BODY_LEAD) if block.bold else BODY
+        items = text_items(block.text, font, width, breaks, justify=False, hyphenate=False)
+        return [*items, spacer(6.0 if block.space_after else 0.0)]
+    if isinstance(block, st.Centered):
+        font = CENTER_BOLD if block.bold else CENTER
+        return [item for line in block.lines for item in centered_items(line, font, width)] + [
+            spacer(6.0)
+        ]
+    if isinstance(block, st.Bullets):
+        return [*bullet_items(block.items, width, breaks), spacer(6.0)]
+    if isinstance(block, st.Table):
+        return [spacer(2.0), table_item(block, width), spacer(9.0)]
+    if isinstance(block, st.Columns):
+        return [columns_item(block, breaks, justify), spacer(6.0)]
+    raise TypeError(f"no layout for {block!r}")
+
+
+def columns_item(block: st.Columns, breaks: Breaks, justify: bool) -> Item:
+    """Flow paragraphs and headings in two balanced columns whose lines share one baseline grid."""
+    lines: list[Item] = []
+    for inner in block.blocks:
+        if isinstance(inner, st.Heading):
+            if lines:
+                lines.append(Item(BODY.lead, lambda c, x, top: None, "blank"))
+            head = Font(BOLD, BODY_SIZE, BODY_LEAD)
+            lines += text_items(
+                inner.text, head, COL_W, breaks, justify=False, kind="heading", hyphenate=False
+            )
+        elif isinstance(inner, st.Para):
+            lines += text_items(inner.text, BODY, COL_W, breaks, justify=justify, indent=12.0)
+        else:
+            raise TypeError(f"only headings and paragraphs flow in columns, not {inner!r}")
+    left_n = (len(lines) + 1) // 2
+    while left_n > 1 and lines[left_n - 1].kind in ("heading", "blank"):
+        left_n -= 1
+    left, right = lines[:left_n], lines[left_n:]
+    while right and right[0].kind == "blank":
+        right = right[1:]
+
+    def draw(c: Canvas, x: float, top: float) -> None:
+        for col_x, col in ((x, left), (x + COL_W + GUTTER, right)):
+            y = top
+            for item in col:
+                item.draw(c, col_x, y)
+                y -= item.height
+
+    return Item(max(len(left), len(right)) * BODY.lead, draw)
+
+
+# ---------------------------------------------------------------- pages and documents
+class LayoutError(RuntimeError):
+    """A page's text does not fit: shorten it or move a block to the next page."""
+
+
+def footnote_items(notes: Sequence[st.Footnote], breaks: Breaks) -> list[Item]:
+    items: list[Item] = []
+    for note in notes:
+        lines = break_lines(parse_words(note.text), NOTE, TEXT_W - 10.0, breaks)
+        for k, line in enumerate(lines):
+
+            def draw(
+                c: Canvas,
+                x: float,
+                top: float,
+                line: Line = line,
+                k: int = k,
+                mark: str = note.mark,
+            ) -> None:
+                base = _baseline(top, NOTE)
+                if k == 0:
+                    c.setFont(NOTE.name, NOTE.size)
+                    c.drawString(x, base, mark)
+                draw_line(c, line, NOTE, x + 10.0, base, TEXT_W - 10.0, justify=False)
+
+            items.append(Item(NOTE.lead, draw))
+    return items
+
+
+def draw_running(c: Canvas, doc: st.Document, page_no: int, pages: int) -> None:
+    """Running header (title of the document) and footer (page number) of every page."""
+    c.setFillColor(GREY)
+    c.setFont(ITALIC, 8.0)
+    c.drawString(MARGIN_X, HEADER_Y, french_spacing(doc.header))
+    c.setStrokeColor(GREY)
+    c.setLineWidth(0.4)
+    c.line(MARGIN_X, HEADER_Y - 5.0, PAGE_W - MARGIN_X, HEADER_Y - 5.0)
+    c.setFont(REGULAR, 8.0)
+    footer = doc.footer.format(n=page_no, N=pages)
+    if doc.footer_align == "right":
+        c.drawRightString(PAGE_W - MARGIN_X, FOOTER_Y, footer)
+    else:
+        c.drawCentredString(PAGE_W / 2, FOOTER_Y, footer)
+    if doc.footer_left:
+        c.drawString(MARGIN_X, FOOTER_Y, french_spacing(doc.footer_left))
+    c.setFillColor(colors.black)
+    c.setStrokeColor(colors.black)
+
+
+@dataclass
+class PageReport:
+    features: list[str]
+    breaks: list[tuple[str, str, bool]]
+
+
+def render(doc: st.Document) -> tuple[bytes, list[PageReport]]:
+    """Lay out and draw one document; return its PDF bytes and what each page holds."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, pageCompression=1, invariant=1)
+    c.setTitle(doc.title)
+    c.setAuthor(f"{doc.territory.name} (fictional sample)")
+    c.setSubject("valpub sample corpus: fictional document")
+    c.setCreator("valpub corpus/make_samples.py")
+    reports: list[PageReport] = []
+    multi = len(doc.pages) > 1
+    for page_no, blocks in enumerate(doc.pages, start=1):
+        breaks = Breaks()
+        notes = [b for b in blocks if isinstance(b, st.Footnote)]
+        body = [b for b in blocks if not isinstance(b, st.Footnote)]
+        items = [i for b in body for i in block_items(b, TEXT_W, breaks, doc.justify)]
+        note_items = footnote_items(notes, breaks)
+        floor = BOTTOM_Y + (sum(i.height for i in note_items) + 12.0 if note_items else 0.0)
+        used = sum(i.height for i in items)
+        if TOP_Y - used < floor:
+            raise LayoutError(
+                f"{doc.path} page {page_no}: body overflows by {floor - (TOP_Y - used):.0f} pt"
+            )
+        y = TOP_Y
+        for item in items:
+            item.draw(c, MARGIN_X, y)
+            y -= item.height
+        if note_items:
+            y = floor - 4.0
+            c.setLineWidth(0.5)
+            c.line(MARGIN_X, y + 4.0, MARGIN_X + 90.0, y + 4.0)
+            for item in note_items:
+                item.draw(c, MARGIN_X, y)
+                y -= item.height
+        if multi:
+            draw_running(c, doc, page_no, len(doc.pages))
+        c.showPage()
+        reports.append(PageReport(page_features(body, notes, multi), breaks.items))
+    c.save()
+    return buf.getvalue(), reports
+
+
+def page_features(body: Sequence[st.Block], notes: Sequence[st.Footnote], multi: bool) -> list[str]:
+    feats = []
+    if multi:
+        feats.append("header-footer")
+    if any(isinstance(b, st.Columns) for b in body):
+        feats.append("two-column")
+    if any(isinstance(b, st.Bullets) for b in body):
+        feats.append("bullets")
+    if any(isinstance(b, st.Table) for b in body):
+        feats.append("table")
+    if notes:
+        feats.append("footnote")
+    return feats
+
+
+def doc_notes(doc: st.Document, reports: Sequence[PageReport]) -> str:
+    """The manifest's notes: fictional, and which layout features the file exercises where."""
+    where: dict[str, list[int]] = {}
+    for n, rep in enumerate(reports, start=1):
+        for feat in rep.features:
+            where.setdefault(feat, []).append(n)
+        if any(not hard for _, _, hard in rep.breaks):
+            where.setdefault("hyphenation", []).append(n)
+        if any(hard for _, _, hard in rep.breaks):
+            where.setdefault("compound-hyphen", []).append(n)
+    parts = []
+    for feat in ("two-column", "table", "bullets", "footnote", "hyphenation", "compound-hyphen"):
+        if feat in where:
+            parts.append(f"{feat} p. {','.join(map(str, where[feat]))}")
+    if "header-footer" in where:
+        parts.append("running header/footer on every page")
+    return f"Fictional sample written for valpub ({doc.kind}); layout: {'; '.join(parts)}."
+
+
+def generate(out_dir: Path, report: bool = False) -> list[Path]:
+    """Write every sample PDF and manifest.csv under ``out_dir``; return the paths written."""
+    written: list[Path] = []
+    rows: list[dict[str, str]] = []
+    for doc in st.DOCUMENTS:
+        pdf, reports = render(doc)
+        path = out_dir / doc.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+        written.append(path)
+        if doc.in_manifest:
+            rows.append(
+                {
+                    "file": doc.path,
+                    "territory_code": doc.territory.code,
+                    "territory_name": doc.territory.name,
+                    "territory_type": doc.territory.type,
+                    "title": doc.title,
+                    "year": str(doc.year),
+                    "language": "fr",
+                    "source_url": "",
+                    "notes": doc_notes(doc, reports),
+                }
+            )
+        if report:
+            print(f"{doc.path}: {len(pdf)} bytes, {len(reports)} pages")
+            for n, rep in enumerate(reports, start=1):
+                splits = ", ".join(f"{a}/{b}" + (" [hard]" if h else "") for a, b, h in rep.breaks)
+                print(f"  p{n} {' '.join(rep.features)} | {splits}")
+    manifest = out_dir / "manifest.csv"
+    with manifest.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    written.append(manifest)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=CORPUS_DIR, help="output directory")
+    parser.add_argument("--report", action="store_true", help="print features and line splits")
+    args = parser.parse_args(argv)
+    written = generate(args.out, report=args.report)
+    print(f"wrote {len(written)} files under {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
