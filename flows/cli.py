@@ -56,7 +56,9 @@ def _fail(message: str) -> None:
 
 @app.command()
 def run(
-    corpus: Annotated[Path, typer.Option(help="Folder of PDFs (with manifest.csv).")] = DEFAULT_CORPUS,
+    corpus: Annotated[
+        Path, typer.Option(help="Folder of PDFs (with manifest.csv).")
+    ] = DEFAULT_CORPUS,
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
     workers: Annotated[int, typer.Option(help="Documents processed in parallel.")] = 0,
     timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
@@ -122,19 +124,22 @@ def extract(
 ) -> None:
     """Extract PDFs and print their status (and text with --text), without storing anything.
 
-    Example: valpub extract corpus/valmont/strategie-numerique-2021.pdf --text
+    Example: valpub extract corpus/valmont/feuille-de-route-2024.pdf --text
     """
-    from nlp.extract import Extractor
+    from nlp.extract import Extractor, Page
 
     _setup_logging(False)
+
+    def show(page: Page) -> None:
+        if text:
+            flag = " (needs OCR)" if page.needs_ocr else ""
+            typer.echo(f"--- p. {page.page}{flag}")
+            typer.echo(page.text)
+
     with Extractor(timeout=timeout) as extractor:
         for path in files:
-
-            def show(page: object) -> None:
-                if text:
-                    typer.echo(f"--- {path} p. {page.page}{' (needs OCR)' if page.needs_ocr else ''}")  # type: ignore[attr-defined]
-                    typer.echo(page.text)  # type: ignore[attr-defined]
-
+            if text:
+                typer.echo(f"=== {path}")
             report = extractor.extract(path, show)
             typer.echo(
                 f"{path}: {report.status} ({report.pages} pages, {report.seconds:.1f} s)"

@@ -38,7 +38,9 @@ COLUMN_ALIASES = {
     "siren": "territory_code",
     "path": "file",
 }
-TERRITORY_TYPES = frozenset({"commune", "epci", "departement", "region", "syndicat", "etat", "other"})
+TERRITORY_TYPES = frozenset(
+    {"commune", "epci", "departement", "region", "syndicat", "etat", "other"}
+)
 UNKNOWN = "unknown"
 
 

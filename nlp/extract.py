@@ -13,6 +13,7 @@ Statuses (the ``status`` of :class:`DocumentReport`) form a closed vocabulary:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -344,10 +345,8 @@ class Extractor:
     def close(self) -> None:
         """Stop the worker process, if any."""
         if self._conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._conn.send(None)
-            except OSError:
-                pass
         self._stop(graceful=True)
 
     def _stop(self, graceful: bool = False) -> None:
@@ -357,10 +356,8 @@ class Extractor:
             self._conn = None
         if proc is not None:
             if graceful:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    pass
             if proc.poll() is None:
                 proc.kill()
             proc.wait(timeout=5)

@@ -9,6 +9,7 @@ reads a ``pdfplumber.page.Page`` but never opens or closes files: that is
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -90,7 +91,7 @@ def assemble_text(lines: Sequence[Line], vocabulary: Counter[str] | None = None)
     """
     gaps = [
         b.top - a.bottom
-        for a, b in zip(lines, lines[1:], strict=False)
+        for a, b in itertools.pairwise(lines)
         if a.block == b.block and not a.cell and not b.cell and b.top > a.bottom - 1
     ]
     median_gap = statistics.median(gaps) if gaps else 2.0
@@ -196,10 +197,14 @@ def _drop_footnote_calls(words: list[Word]) -> list[Word]:
         ):
             dropped = w
             continue
-        if dropped is not None and prev is not None and not w["text"][0].isalnum():
-            # Punctuation that followed the call closes up on the word again.
-            if 0 <= float(w["x0"]) - float(dropped["x1"]) < 1.5:
-                w = {**w, "x0": float(prev["x1"])}
+        # Punctuation that followed the call closes up on the word again.
+        if (
+            dropped is not None
+            and prev is not None
+            and not w["text"][0].isalnum()
+            and 0 <= float(w["x0"]) - float(dropped["x1"]) < 1.5
+        ):
+            w = {**w, "x0": float(prev["x1"])}
         dropped = None
         keep.append(w)
     return keep
@@ -303,10 +308,8 @@ def _order_lines(
         right = bounds[key[2] + 1] if key[1] == 0 else width
         keyed.setdefault(key, []).extend(_make_line(r, right) for r in _rows(group))
     for t in tables:
-        if spans(t[0], t[2]):
-            key = (band(t[1]), 1, 0)
-        else:
-            key = (band(t[1]), 0, column(t[0], t[2]))
+        spanning_table = spans(t[0], t[2])
+        key = (band(t[1]), 1 if spanning_table else 0, 0 if spanning_table else column(t[0], t[2]))
         keyed.setdefault(key, []).extend(t[4])
 
     lines: list[Line] = []
@@ -357,7 +360,7 @@ def _spanning_rows(words: list[Word], spans: Any) -> list[list[Word]]:
         grew = True
         while grew:
             grew = False
-            for a, b in zip(same, same[1:], strict=False):
+            for a, b in itertools.pairwise(same):
                 near = float(b["x0"]) - float(a["x1"]) < 1.5 * size
                 if near and (id(a) in chosen) != (id(b) in chosen):
                     chosen |= {id(a), id(b)}
@@ -382,7 +385,7 @@ def _rows(words: list[Word]) -> list[list[Word]]:
 def _make_line(row: list[Word], right_edge: float) -> Line:
     row = sorted(row, key=lambda w: float(w["x0"]))
     segments: list[list[str]] = [[row[0]["text"]]]
-    for prev, w in zip(row, row[1:], strict=False):
+    for prev, w in itertools.pairwise(row):
         gap = float(w["x0"]) - float(prev["x1"])
         size = float(w["size"])
         if gap < 0.12 * size:  # a word split by a change of font size

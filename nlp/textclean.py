@@ -32,13 +32,54 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufffe\uffff"
 BULLETS = "•◦▪▫■□●○►▸▶➢➤✓✔❖◆◇\uf0a7\uf0b7\uf0d8\uf076\uf0fc\uf0a8\uf0e0\uf06e\uf0a0\uf02d"
 #: Prefixes after which a line-end hyphen is part of the word ("co-construction").
 HYPHEN_PREFIXES = frozenset(
-    "co e non vice sous demi semi après avant arrière néo quasi ultra grand petit hors chef "
-    "ci là".split()
+    [
+        "co",
+        "e",
+        "non",
+        "vice",
+        "sous",
+        "demi",
+        "semi",
+        "après",
+        "avant",
+        "arrière",
+        "néo",
+        "quasi",
+        "ultra",
+        "grand",
+        "petit",
+        "hors",
+        "chef",
+        "ci",
+        "là",
+    ]
 )
 #: Second parts that stay hyphenated ("peut-/être", "dit-/il", "celles-/ci").
 HYPHEN_SUFFIXES = frozenset(
-    "t il ils elle elles on je tu nous vous ce ci là même mêmes être dire delà dessus dessous "
-    "clés clé".split()
+    [
+        "t",
+        "il",
+        "ils",
+        "elle",
+        "elles",
+        "on",
+        "je",
+        "tu",
+        "nous",
+        "vous",
+        "ce",
+        "ci",
+        "là",
+        "même",
+        "mêmes",
+        "être",
+        "dire",
+        "delà",
+        "dessus",
+        "dessous",
+        "clés",
+        "clé",
+    ]
 )
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -48,7 +89,8 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _BULLET_START = re.compile(
-    rf"^\s*(?:[{re.escape(BULLETS)}]|[-–—*]\s|\d{{1,2}}[.)°]\s|[a-zA-Z][.)]\s|[ivxIVX]{{1,4}}[.)]\s)"
+    rf"^\s*(?:[{re.escape(BULLETS)}]|[-–—*]\s|\d{{1,2}}[.)°]\s"
+    r"|[a-zA-Z][.)]\s|[ivxIVX]{1,4}[.)]\s)"
 )
 _INLINE_SPLIT = re.compile(r"\b([^\W\d_]{2,})- ([^\W\d_]{2,})\b")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")

@@ -10,7 +10,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 
-
 def register_font() -> str:
     """A TrueType font with French accents, guillemets and bullets (shipped by reportlab)."""
     import reportlab
@@ -23,7 +22,9 @@ def register_font() -> str:
     return "Vera"
 
 
-def draw_justified(c: canvas.Canvas, words: list[str], x: float, y: float, width: float, font: str, size: float) -> None:
+def draw_justified(
+    c: canvas.Canvas, words: list[str], x: float, y: float, width: float, font: str, size: float
+) -> None:
     """Draw one line with its words spread over ``width`` (as justified text is)."""
     if len(words) == 1:
         c.drawString(x, y, words[0])
@@ -99,7 +100,7 @@ def two_column_pdf(path: Path, title: str, left: list[str], right: list[str]) ->
 
 def footnote_pdf(path: Path) -> Path:
     """A sentence whose word carries a raised small footnote number."""
-    FONT = register_font()  # noqa: N806
+    FONT = register_font()
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     width, height = A4
     y = height - 100
@@ -182,7 +183,9 @@ def raw_pdf(path: Path, streams: list[bytes]) -> Path:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     path.write_bytes(bytes(out))
     return path
 

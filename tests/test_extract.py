@@ -81,7 +81,9 @@ def test_line_end_hyphenation(tmp_path: Path) -> None:
 def test_two_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
     left = [f"Gauche, phrase {i} du texte." for i in range(1, 16)]
     right = [f"Droite, phrase {i} du texte." for i in range(1, 16)]
-    pdf = two_column_pdf(tmp_path / "cols.pdf", "Feuille de route du territoire intelligent", left, right)
+    pdf = two_column_pdf(
+        tmp_path / "cols.pdf", "Feuille de route du territoire intelligent", left, right
+    )
     report, pages = extract(pdf)
     text = pages[0].text
     assert text.startswith("Feuille de route du territoire intelligent\n")
@@ -107,7 +109,11 @@ def test_table_cells_are_separate_statements(tmp_path: Path) -> None:
     from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
     path = tmp_path / "t.pdf"
-    data = [["Action", "Budget", "Calendrier"], ["Portail open data", "120 000 €", "2024"], ["Tiers-lieu numérique", "80 000 €", "2025"]]
+    data = [
+        ["Action", "Budget", "Calendrier"],
+        ["Portail open data", "120 000 €", "2024"],
+        ["Tiers-lieu numérique", "80 000 €", "2025"],
+    ]
     table = Table(data)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
     SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build([table])
@@ -146,7 +152,9 @@ def make_bad_files(tmp: Path) -> dict[str, Path]:
     return files
 
 
-def test_every_bad_input_gets_its_status_and_the_batch_goes_on(tmp_path: Path, extractor: Extractor) -> None:
+def test_every_bad_input_gets_its_status_and_the_batch_goes_on(
+    tmp_path: Path, extractor: Extractor
+) -> None:
     files = make_bad_files(tmp_path)
     expected_status = {
         "empty": "empty",

@@ -89,7 +89,9 @@ def test_not_page_numbers(line: str) -> None:
     assert not is_page_number(line)
 
 
-@pytest.mark.parametrize("line", ["• item", "- item", "– item", "1) premier", "a. second", "3. trois"])
+@pytest.mark.parametrize(
+    "line", ["• item", "- item", "– item", "1) premier", "a. second", "3. trois"]
+)
 def test_bullets(line: str) -> None:
     assert is_bullet_line(line)
 
@@ -101,7 +103,9 @@ def test_not_bullets(line: str) -> None:
 
 def test_running_signature_ignores_numbers_and_case() -> None:
     assert running_signature("Page 3 / 12") == running_signature("PAGE 4 / 12")
-    assert running_signature("Conseil du 8 février 2021") == running_signature("conseil du 9 février 2022")
+    assert running_signature("Conseil du 8 février 2021") == running_signature(
+        "conseil du 9 février 2022"
+    )
 
 
 def test_running_filter_finds_lines_repeated_across_pages_with_bounded_memory() -> None:
