@@ -1,0 +1,67 @@
+"""`valpub run` end to end: a real Prefect flow (temporary local server) in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from tests.pdfgen import image_only_pdf, text_pdf
+
+VALPUB = Path(sys.executable).parent / "valpub"
+TEXT = (
+    "La commune ouvre un guichet numérique pour simplifier les démarches des habitants et "
+    "accompagne les personnes éloignées du numérique dans les maisons de services."
+)
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PREFECT_HOME": str(cwd / "prefect-home")}
+    return subprocess.run(
+        [str(VALPUB), "run", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "valmont").mkdir(parents=True)
+    text_pdf(corpus / "valmont" / "strategie.pdf", [[TEXT], [TEXT]], header="Valmont", footer=True)
+    image_only_pdf(corpus / "valmont" / "scan.pdf")
+    (corpus / "valmont" / "page.pdf").write_text("<html><body>Erreur</body></html>")
+    (corpus / "vide.pdf").write_bytes(b"")
+    out = tmp_path / "out"
+
+    first = run("--corpus", str(corpus), "--out", str(out), "--workers", "2", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    docs = pd.read_parquet(out / "documents.parquet").set_index("file")
+    assert docs.loc["valmont/strategie.pdf", "status"] == "ok"
+    assert docs.loc["valmont/scan.pdf", "status"] == "needs_ocr"
+    assert docs.loc["valmont/page.pdf", "status"] == "not_pdf"
+    assert docs.loc["vide.pdf", "status"] == "empty"
+    assert docs.loc["valmont/strategie.pdf", "territory_code"] == "valmont"
+    assert docs.loc["vide.pdf", "territory_code"] == "unknown"
+    assert (docs.loc[docs.status != "ok", "reason"].str.len() > 10).all()
+    sha = docs.loc["valmont/strategie.pdf", "sha256"]
+    pages = [json.loads(x) for x in (out / "pages" / f"{sha}.jsonl").read_text().splitlines()]
+    assert [p["text"] for p in pages] == [TEXT, TEXT]
+    assert "valmont/strategie.pdf" in first.stdout and "not_pdf" in first.stdout
+    csv_bytes = (out / "documents.csv").read_bytes()
+    assert csv_bytes.startswith("\ufeff".encode()) and b";" in csv_bytes.splitlines()[0]
+    assert not list(out.rglob("*.tmp"))
+
+    mtime = (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns
+    second = run("--corpus", str(corpus), "--out", str(out), cwd=tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == mtime  # reused, not redone
+    again = pd.read_parquet(out / "documents.parquet").set_index("file")
+    assert again["status"].to_dict() == docs["status"].to_dict()
+
+
+def test_run_refuses_a_missing_corpus_with_a_clear_message(tmp_path: Path) -> None:
+    result = run("--corpus", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
