@@ -192,7 +192,7 @@ def iter_pages(
             coverage = layout.image_coverage if layout else 0.0
             n_chars = layout.n_chars if layout else 0
             vocabulary.update(line_words(lines))
-            sigs = [running_signature(seg) for ln in lines if ln.margin for seg in ln.segments]
+            sigs = [key for ln in lines if ln.margin for key in _running_keys(ln, spread=True)]
             for item, running in filt.push((number, lines, coverage, n_chars), sigs):
                 yield emit(item, running)
         for item, running in filt.flush():
@@ -201,14 +201,27 @@ def iter_pages(
             report.reason = _join(report.reason, f"pages {bad_pages} could not be parsed")
 
 
+def _running_keys(line: Line, spread: bool = False) -> list[str]:
+    """Keys under which a margin line's segments are compared across pages.
+
+    A key holds the segment's signature and its place (zone and 4-pt slot), because a
+    running header sits at about the same place on every page, while body text that
+    happens to repeat ("Adopté à l'unanimité") does not. With ``spread``, the keys of
+    the neighbouring slots are given too, so that a 1-pt shift still matches.
+    """
+    zone, slot = line.anchor
+    slots = (slot - 1, slot, slot + 1) if spread else (slot,)
+    return [f"{running_signature(seg)}|{zone}{s}" for seg in line.segments for s in slots]
+
+
 def _strip_running(line: Line, running: set[str]) -> Line | None:
     """Drop the running (header/footer) and page-number parts of a margin line."""
     if not line.margin:
         return line
     kept = [
         seg
-        for seg in line.segments
-        if not (running_signature(seg) in running or is_page_number(seg))
+        for seg, key in zip(line.segments, _running_keys(line), strict=True)
+        if not (key in running or is_page_number(seg))
     ]
     if not kept:
         return None

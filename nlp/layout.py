@@ -45,6 +45,7 @@ class Line:
     first_width: float  # width of the line's first word, to tell short lines
     cell: bool = False
     margin: bool = False  # in the top or bottom margin zone
+    anchor: tuple[str, int] = ("", 0)  # margin lines: zone ("top"/"bottom") and 4-pt slot
     segments: tuple[str, ...] = ()  # parts of the line separated by wide gaps
     bold: bool = False
 
@@ -79,7 +80,10 @@ def page_layout(page: Any, margin_zone: float = DEFAULT_MARGIN_ZONE) -> PageLayo
     gutters = _find_gutters(words, 0.0, width) if len(words) >= 30 else []
     lines = _order_lines(words, cell_lines, gutters, width)
     for line in lines:
-        line.margin = line.top < margin_zone * height or line.bottom > (1 - margin_zone) * height
+        if line.top < margin_zone * height:
+            line.margin, line.anchor = True, ("top", round(line.top / 4))
+        elif line.bottom > (1 - margin_zone) * height:
+            line.margin, line.anchor = True, ("bottom", round((height - line.bottom) / 4))
     return PageLayout(lines, n_chars, coverage, len(gutters) + 1)
 
 

@@ -24,6 +24,57 @@ def evaluation_only(corpus: Path = SHARED_CORPUS) -> set[str]:
     return names
 
 
+def running_lines_in_pdf(path: Path, zone: float = 0.09, min_pages: int = 3) -> set[str]:
+    """Running headers/footers of a PDF, found independently of valpub with pdfium.
+
+    A running line is text in the top or bottom ``zone`` of a page that recurs, at about
+    the same height (4 pt), on at least ``min_pages`` pages ("lines repeated across pages
+    at about the same place"). Page numbers alone are left out (numbers are folded).
+    """
+    import pypdfium2 as pdfium
+
+    places: dict[str, list[tuple[int, float]]] = {}
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for number in range(len(pdf)):
+            page = pdf[number]
+            height = page.get_height()
+            text = page.get_textpage()
+            for i in range(text.count_rects()):
+                left, bottom, right, top = text.get_rect(i)
+                if bottom > zone * height and top < (1 - zone) * height:
+                    continue
+                line = text.get_text_bounded(left, bottom, right, top)
+                sig = running_signature(line)
+                if len(sig.replace("#", "").strip()) >= 6:
+                    places.setdefault(sig, []).append((number, height - top))
+            text.close()
+            page.close()
+    finally:
+        pdf.close()
+    running = set()
+    for sig, where in places.items():
+        for _, y in where:
+            pages = {n for n, y2 in where if abs(y - y2) <= 4}
+            if len(pages) >= min_pages:
+                running.add(sig)
+                break
+    return running
+
+
+def pages_containing(pages: Iterable[Page], signature: str) -> int:
+    """On how many pages a line's signature equals, starts or ends with ``signature``."""
+    count = 0
+    for page in pages:
+        sigs = [running_signature(ln) for ln in page.text.split("\n")]
+        if any(
+            s == signature or s.startswith(signature + " ") or s.endswith(" " + signature)
+            for s in sigs
+        ):
+            count += 1
+    return count
+
+
 def surviving_running_lines(pages: Iterable[Page], edge: int = 2) -> dict[str, int]:
     """Signatures found among the first/last ``edge`` lines of more than two pages."""
     counts: Counter[str] = Counter()
