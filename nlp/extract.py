@@ -157,9 +157,7 @@ def iter_pages(
     with pdfplumber.open(path, password=password) as pdf:
         n_pages = len(pdf.pages)
         report.pages = n_pages
-        filt: RunningLineFilter[tuple[int, list[Line], float, int]] = RunningLineFilter(
-            min_pages=2 if n_pages <= 3 else 3
-        )
+        filt: RunningLineFilter[tuple[int, list[Line], float, int]] = RunningLineFilter()
         vocabulary: Counter[str] = Counter()
         bad_pages: list[int] = []
 

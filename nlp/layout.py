@@ -105,13 +105,7 @@ def assemble_text(lines: Sequence[Line], vocabulary: Counter[str] | None = None)
     for line in lines:
         text = line.text
         if prev is not None and current and not _breaks(prev, line, median_gap):
-            if current.endswith("-") and len(current) > 1 and current[-2].isalpha():
-                head, _, last = current.rpartition(" ")
-                first, _, rest = text.partition(" ")
-                joined = join_hyphenated(last, first, vocabulary)
-                current = (head + " " if head else "") + joined + (" " + rest if rest else "")
-            else:
-                current = current + " " + text
+            current = continue_line(current, text, vocabulary)
         else:
             if current:
                 out.append(current)
@@ -167,7 +161,7 @@ def _take_tables(
             for c_i, (bbox, text) in enumerate(zip(row.cells, row_text, strict=False)):
                 if bbox is None or not text or not text.strip():
                     continue
-                clean = normalize_chars(" ".join(text.split()))
+                clean = normalize_chars(_join_cell_lines(text.split("\n")))
                 order = top + r_i * 1e-3 + c_i * 1e-6
                 size = 10.0
                 cells.append(Line(clean, bbox[0], bbox[2], order, order, size, 0, x1, 0.0, True))
@@ -180,6 +174,27 @@ def _take_tables(
         return any(t[0] <= cx <= t[2] and t[1] <= cy <= t[3] for t in tables)
 
     return [w for w in words if not inside(w)], tables
+
+
+def continue_line(current: str, line: str, vocabulary: Counter[str] | None = None) -> str:
+    """Append the next line of a paragraph, repairing a word cut at the line end."""
+    if not current:
+        return line
+    if current.endswith("-") and len(current) > 1 and current[-2].isalpha():
+        head, _, last = current.rpartition(" ")
+        first, _, rest = line.partition(" ")
+        joined = join_hyphenated(last, first, vocabulary)
+        return (head + " " if head else "") + joined + (" " + rest if rest else "")
+    return current + " " + line
+
+
+def _join_cell_lines(lines: list[str]) -> str:
+    """Join the lines of a table cell, repairing words cut at a line end."""
+    out = ""
+    for line in (ln.strip() for ln in lines):
+        if line:
+            out = continue_line(out, line)
+    return out
 
 
 def _drop_footnote_calls(words: list[Word]) -> list[Word]:

@@ -214,28 +214,30 @@ PageT = TypeVar("PageT")
 class RunningLineFilter(Generic[PageT]):
     """Find running headers and footers in a stream of pages, with bounded memory.
 
-    A line in the top or bottom margin zone of a page is *running* when a line with the
-    same :func:`running_signature` sits in a margin zone of enough other pages. Pages
-    pass through a look-ahead window of ``window`` pages, so each page is judged
-    against all earlier pages (only their signature counts are kept) and the next
-    ``window`` pages: a 500-page document never needs all its pages at once.
+    A margin line is *running* when the same key (signature and place, see
+    :mod:`nlp.extract`) occurs on at least ``min_pages`` pages of its neighbourhood, the
+    ``window`` pages before and after it, and on at least ``min_share`` of them.
+    Running headers recur on most pages (every page, or every other page); content that
+    merely repeats now and then ("Rapporteur : ...", "Adopté à l'unanimité") does not.
+    Only ``2 * window + 1`` pages are held at any time: a 500-page document never
+    needs all its pages at once.
 
-    Feed ``(page, margin_signatures)`` pairs with :meth:`push`; each page comes back
-    from :meth:`push` or :meth:`flush` together with the set of its signatures that are
-    running, in the original order.
+    Feed ``(page, keys)`` pairs with :meth:`push`; each page comes back from
+    :meth:`push` or :meth:`flush` with the set of its keys that are running, in order.
     """
 
     min_pages: int = 3
     window: int = 6
-    _seen: Counter[str] = field(default_factory=Counter)
-    _ahead: Counter[str] = field(default_factory=Counter)
+    min_share: float = 0.4
+    _behind: deque[frozenset[str]] = field(default_factory=deque)
+    _counts: Counter[str] = field(default_factory=Counter)  # keys of _behind and _buffer
     _buffer: deque[tuple[PageT, frozenset[str]]] = field(default_factory=deque)
 
-    def push(self, page: PageT, signatures: Iterable[str]) -> list[tuple[PageT, set[str]]]:
+    def push(self, page: PageT, keys: Iterable[str]) -> list[tuple[PageT, set[str]]]:
         """Add a page; return the pages whose look-ahead window is now complete."""
-        sigs = frozenset(s for s in signatures if s)
+        sigs = frozenset(s for s in keys if s)
         self._buffer.append((page, sigs))
-        self._ahead.update(sigs)
+        self._counts.update(sigs)
         out = []
         while len(self._buffer) > self.window:
             out.append(self._release())
@@ -250,7 +252,10 @@ class RunningLineFilter(Generic[PageT]):
 
     def _release(self) -> tuple[PageT, set[str]]:
         page, sigs = self._buffer.popleft()
-        running = {s for s in sigs if self._seen[s] + self._ahead[s] >= self.min_pages}
-        self._ahead.subtract(sigs)
-        self._seen.update(sigs)
+        pages = len(self._behind) + 1 + len(self._buffer)
+        need = max(2, min(self.min_pages, pages), self.min_share * pages)
+        running = {s for s in sigs if self._counts[s] >= need}
+        self._behind.append(sigs)
+        if len(self._behind) > self.window:
+            self._counts.subtract(self._behind.popleft())
         return page, running

@@ -24,12 +24,14 @@ def evaluation_only(corpus: Path = SHARED_CORPUS) -> set[str]:
     return names
 
 
-def running_lines_in_pdf(path: Path, zone: float = 0.09, min_pages: int = 3) -> set[str]:
+def running_lines_in_pdf(path: Path, zone: float = 0.08, share: float = 0.5) -> set[str]:
     """Running headers/footers of a PDF, found independently of valpub with pdfium.
 
     A running line is text in the top or bottom ``zone`` of a page that recurs, at about
-    the same height (4 pt), on at least ``min_pages`` pages ("lines repeated across pages
-    at about the same place"). Page numbers alone are left out (numbers are folded).
+    the same height (4 pt), on at least half of the document's pages and on three pages
+    or more ("lines repeated across pages at about the same place"). Page numbers alone
+    are left out (numbers are folded). The zone is a little narrower than the
+    extractor's, so that lines on its edge do not count.
     """
     import pypdfium2 as pdfium
 
@@ -50,27 +52,26 @@ def running_lines_in_pdf(path: Path, zone: float = 0.09, min_pages: int = 3) -> 
                     places.setdefault(sig, []).append((number, height - top))
             text.close()
             page.close()
+        n_pages = len(pdf)
     finally:
         pdf.close()
     running = set()
+    need = max(3, share * n_pages) if n_pages > 3 else n_pages
     for sig, where in places.items():
         for _, y in where:
             pages = {n for n, y2 in where if abs(y - y2) <= 4}
-            if len(pages) >= min_pages:
+            if len(pages) >= need:
                 running.add(sig)
                 break
     return running
 
 
 def pages_containing(pages: Iterable[Page], signature: str) -> int:
-    """On how many pages a line's signature equals, starts or ends with ``signature``."""
+    """On how many pages a whole line has the signature ``signature``."""
     count = 0
     for page in pages:
         sigs = [running_signature(ln) for ln in page.text.split("\n")]
-        if any(
-            s == signature or s.startswith(signature + " ") or s.endswith(" " + signature)
-            for s in sigs
-        ):
+        if signature in sigs:
             count += 1
     return count
 
@@ -91,7 +92,8 @@ def split_words(pages: Iterable[Page], common: Counter[str]) -> list[str]:
     for page in pages:
         for m in SPLIT.finditer(page.text):
             joined = (m.group(1) + m.group(2)).lower()
-            if common.get(joined, 0) >= 3:
+            hyphenated = (m.group(1) + "-" + m.group(2)).lower()
+            if common.get(joined, 0) >= 3 or common.get(hyphenated, 0) >= 3:
                 found.append(m.group(0))
     return found
 

@@ -111,16 +111,25 @@ def test_running_signature_ignores_numbers_and_case() -> None:
 def test_running_filter_finds_lines_repeated_across_pages_with_bounded_memory() -> None:
     filt: RunningLineFilter[int] = RunningLineFilter(min_pages=3, window=4)
     released = []
-    for page in range(1, 21):
-        sigs = {"commune de valmont", f"unique line {page}"}
-        if page == 10:
-            sigs.add("annexe")  # once only: not running
-        released += filt.push(page, sigs)
-        assert len(filt._buffer) <= 4
+    for page in range(1, 31):
+        keys = {"commune de valmont", f"unique line {page}"}
+        if page % 2 == 0:
+            keys.add("even pages header")
+        if page in {3, 9, 21}:
+            keys.add("rapporteur")  # repeats now and then: content, not a header
+        released += filt.push(page, keys)
+        assert len(filt._buffer) <= 4 and len(filt._behind) <= 4
     released += filt.flush()
-    assert [p for p, _ in released] == list(range(1, 21))
-    for _page, running in released:
-        assert running == {"commune de valmont"}
+    assert [p for p, _ in released] == list(range(1, 31))
+    for page, running in released:
+        expected = {"commune de valmont"} | ({"even pages header"} if page % 2 == 0 else set())
+        assert running == expected, page
+
+
+def test_running_filter_on_a_two_page_document() -> None:
+    filt: RunningLineFilter[int] = RunningLineFilter()
+    out = filt.push(1, {"header", "a"}) + filt.push(2, {"header", "b"}) + filt.flush()
+    assert [r for _, r in out] == [{"header"}, {"header"}]
 
 
 def test_compound_continuing_on_the_next_line_keeps_its_hyphen() -> None:

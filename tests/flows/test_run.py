@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,8 @@ import pandas as pd
 from tests.pdfgen import image_only_pdf, text_pdf
 
 VALPUB = Path(sys.executable).parent / "valpub"
+# One Prefect home for the whole test session: its database is made once.
+PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
 TEXT = (
     "La commune ouvre un guichet numérique pour simplifier les démarches des habitants et "
     "accompagne les personnes éloignées du numérique dans les maisons de services."
@@ -20,7 +23,7 @@ TEXT = (
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREFECT_HOME": str(cwd / "prefect-home")}
+    env = {**os.environ, "PREFECT_HOME": str(PREFECT_HOME)}
     return subprocess.run(
         [str(VALPUB), "run", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
