@@ -51,6 +51,8 @@ def _prefect_environment() -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    # Prefect does not create missing parent folders of its home.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
 def _fail(message: str) -> None:

@@ -183,15 +183,24 @@ def join_hyphenated(left: str, right: str, vocabulary: Counter[str] | None = Non
 
 
 def repair_inline_splits(text: str, vocabulary: Counter[str]) -> str:
-    """Join "déve- loppement" left inside a line when the document knows the joined word.
+    """Repair "déve- loppement" or "après- midi" left inside a line.
 
-    Constructions such as "pré- et post-opératoire" are kept: the joined word must
-    occur elsewhere in the document.
+    The document decides: the joined word, or the hyphenated compound, must occur
+    elsewhere in it (the compound may also be known by its prefix, "après-midi").
+    Constructions such as "pré- et post-opératoire" are kept as they are.
     """
 
     def _fix(m: re.Match[str]) -> str:
-        joined = (m.group(1) + m.group(2)).lower()
-        return m.group(1) + m.group(2) if vocabulary.get(joined, 0) > 0 else m.group(0)
+        left, right = m.group(1), m.group(2)
+        joined = (left + right).lower()
+        hyphenated = f"{left}-{right}".lower()
+        if vocabulary.get(hyphenated, 0) > vocabulary.get(joined, 0):
+            return f"{left}-{right}"
+        if vocabulary.get(joined, 0) > 0:
+            return left + right
+        if right[0].islower() and left.lower() in HYPHEN_PREFIXES:
+            return f"{left}-{right}"
+        return m.group(0)
 
     return _INLINE_SPLIT.sub(_fix, text)
 

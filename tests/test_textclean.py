@@ -46,8 +46,10 @@ def test_join_keeps_the_rest_of_the_token() -> None:
 
 
 def test_inline_split_needs_evidence() -> None:
-    vocab = Counter({"développement": 2})
+    vocab = Counter({"développement": 2, "brillant-desvages": 2})
     assert repair_inline_splits("le déve- loppement local", vocab) == "le développement local"
+    assert repair_inline_splits("Mme BRILLANT- DESVAGES", vocab) == "Mme BRILLANT-DESVAGES"
+    assert repair_inline_splits("cet après- midi", vocab) == "cet après-midi"
     assert repair_inline_splits("les actions pré- et post-opératoires", vocab) == (
         "les actions pré- et post-opératoires"
     )
