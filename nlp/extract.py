@@ -200,25 +200,33 @@ def iter_pages(
 
 
 def _running_keys(line: Line, spread: bool = False) -> list[str]:
-    """Keys under which a margin line's segments are compared across pages.
+    """Keys under which a margin line and its segments are compared across pages.
 
-    A key holds the segment's signature and its place (zone and 4-pt slot), because a
-    running header sits at about the same place on every page, while body text that
-    happens to repeat ("Adopté à l'unanimité") does not. With ``spread``, the keys of
-    the neighbouring slots are given too, so that a 1-pt shift still matches.
+    A key holds a signature and a place (zone and 4-pt slot), because a running header
+    sits at about the same place on every page, while body text that happens to repeat
+    ("Adopté à l'unanimité") does not. The first key is the whole line's, then one per
+    segment: "Ville de X   Conseil du 8 juin   12" is recognised whole, and its parts
+    also when another page splits it differently. With ``spread``, the keys of the
+    neighbouring slots are given too, so that a 1-pt shift still matches.
     """
     zone, slot = line.anchor
     slots = (slot - 1, slot, slot + 1) if spread else (slot,)
-    return [f"{running_signature(seg)}|{zone}{s}" for seg in line.segments for s in slots]
+    parts = (line.text, *line.segments) if len(line.segments) > 1 else (line.text,)
+    return [f"{running_signature(part)}|{zone}{s}" for part in parts for s in slots]
 
 
 def _strip_running(line: Line, running: set[str]) -> Line | None:
     """Drop the running (header/footer) and page-number parts of a margin line."""
     if not line.margin:
         return line
+    whole, *parts = _running_keys(line)
+    if whole in running or is_page_number(line.text):
+        return None
+    if not parts:
+        return line
     kept = [
         seg
-        for seg, key in zip(line.segments, _running_keys(line), strict=True)
+        for seg, key in zip(line.segments, parts, strict=True)
         if not (key in running or is_page_number(seg))
     ]
     if not kept:

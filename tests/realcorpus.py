@@ -42,12 +42,17 @@ def running_lines_in_pdf(path: Path, zone: float = 0.08, share: float = 0.5) -> 
             page = pdf[number]
             height = page.get_height()
             text = page.get_textpage()
+            rows: dict[int, list[tuple[float, str]]] = {}  # whole lines: rects on one baseline
             for i in range(text.count_rects()):
                 left, bottom, right, top = text.get_rect(i)
                 if bottom > zone * height and top < (1 - zone) * height:
                     continue
-                line = text.get_text_bounded(left, bottom, right, top)
-                sig = running_signature(line)
+                row = next((r for r in rows if abs(r - top) <= 2), round(top))
+                rows.setdefault(row, []).append(
+                    (left, text.get_text_bounded(left, bottom, right, top))
+                )
+            for top, parts in rows.items():
+                sig = running_signature(" ".join(t for _, t in sorted(parts)))
                 if len(sig.replace("#", "").strip()) >= 6:
                     places.setdefault(sig, []).append((number, height - top))
             text.close()
