@@ -98,9 +98,11 @@ def run(
         _fail(str(exc))
         return
     _print_documents(rows)
+    _print_tagging(out / "sentences.parquet")
     typer.echo(f"\nOutputs in {out.resolve()}:")
     typer.echo(f"  {out / 'documents.parquet'} (and .csv): one row per document, with status")
     typer.echo(f"  {out / 'pages'}/<sha256>.jsonl: clean text of every page")
+    typer.echo(f"  {out / 'sentences.parquet'}: every sentence with its labels and evidence")
     bad = [r for r in rows if r["status"] in {"failed", "timeout"}]
     if fail_on_error and bad:
         raise typer.Exit(1)
@@ -120,6 +122,21 @@ def _print_documents(rows: list[dict[str, object]]) -> None:
     pages = sum(int(str(r["pages"] or 0)) for r in rows)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     typer.echo(f"{len(rows)} documents ({summary}), {pages} pages")
+
+
+def _print_tagging(path: Path) -> None:
+    import pandas as pd
+
+    from nlp.store import SCHEMES
+
+    if not path.is_file():
+        return
+    frame = pd.read_parquet(path)
+    if frame.empty:
+        typer.echo("no sentence tagged")
+        return
+    shares = ", ".join(f"{s} {(frame[s].str.len() > 0).mean():.0%}" for s in SCHEMES)
+    typer.echo(f"{len(frame)} sentences; with at least one label: {shares}")
 
 
 @app.command()

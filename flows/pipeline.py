@@ -5,8 +5,8 @@ writes through :mod:`nlp.store`. One task per document (never per page or senten
 CPU work runs in extraction worker processes (one per task-runner thread), so
 threads are enough to keep every core busy and a stuck document can be killed.
 
-Stages present today: discover -> extract. Later stages (segment and tag, classify,
-profile, report) are added here as they land; nothing is faked meanwhile.
+Stages present today: discover -> extract -> segment and tag (lexicons). Later stages
+(classify, profile, report) are added here as they land; nothing is faked meanwhile.
 """
 
 from __future__ import annotations
@@ -16,20 +16,26 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.tagging import TaggerPool
 from nlp.corpus import Document, discover
 from nlp.extract import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Extractor, precheck
 from nlp.store import (
     DOCUMENT_COLUMNS,
     PageWriter,
     cached_report,
+    pages_path,
     report_path,
+    sentences_path,
+    write_frame,
     write_json,
     write_table,
 )
+from nlp.tagging import lexicon_fingerprint
 
 log = logging.getLogger(__name__)
 #: Statuses whose report is kept as a cache entry; others are retried on the next run.
@@ -43,6 +49,11 @@ class ExtractorPool:
         self._local = threading.local()
         self._all: list[Extractor] = []
         self._lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(2)
+
+    def configure(self, workers: int) -> None:
+        """Allow ``workers`` extractions at a time (other threads wait for a slot)."""
+        self.slots = threading.BoundedSemaphore(max(1, workers))
 
     def get(self, timeout: float, max_bytes: int) -> Extractor:
         """Return this thread's extractor (made on first use)."""
@@ -65,6 +76,8 @@ class ExtractorPool:
 
 #: The worker processes of this Python process (orchestration state, not library state).
 EXTRACTORS = ExtractorPool()
+TAGGERS: dict[str, TaggerPool] = {}
+DEFAULT_LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 
 
 def extract_one(
@@ -84,9 +97,10 @@ def extract_one(
         else:
             writer = PageWriter(out, report.sha256)
             try:
-                report = EXTRACTORS.get(timeout, max_bytes).extract(
-                    doc.path, writer.write, checked=report
-                )
+                with EXTRACTORS.slots:
+                    report = EXTRACTORS.get(timeout, max_bytes).extract(
+                        doc.path, writer.write, checked=report
+                    )
             finally:
                 if writer.count and report.status not in {"timeout", "failed"}:
                     writer.commit()
@@ -116,39 +130,102 @@ def extract_task(
     return extract_one(doc, out, timeout, max_bytes, force)
 
 
+def tag_one(
+    row: dict[str, Any], out: Path, pool: TaggerPool, fingerprint: str, force: bool
+) -> Path | None:
+    """Tag one extracted document (or reuse its tagged sentences); return their file."""
+    sha = row["sha256"]
+    pages = pages_path(out, sha)
+    if not sha or not pages.is_file():
+        return None
+    target = sentences_path(out, sha, fingerprint)
+    if force or not target.is_file():
+        n = pool.tag(pages, target)
+        log.info("%s: %d sentences tagged", row["file"], n)
+        for stale in target.parent.glob(f"{sha}.*.parquet"):
+            if stale != target:
+                stale.unlink()
+    return target
+
+
+@task(name="tag-document", cache_policy=NO_CACHE, task_run_name="tag {row[file]}")
+def tag_task(
+    row: dict[str, Any], out: Path, lexicons: Path, workers: int, fingerprint: str, force: bool
+) -> Path | None:
+    """Segment and tag one document's pages with the lexicons."""
+    pool = TAGGERS.setdefault(str(lexicons), TaggerPool(lexicons, workers))
+    return tag_one(row, out, pool, fingerprint, force)
+
+
+def collect_sentences(
+    rows: list[dict[str, Any]], files: list[Path | None], out: Path
+) -> pd.DataFrame:
+    """Gather the tagged sentences of this run's documents into ``out/sentences.parquet``."""
+    frames = []
+    for row, path in zip(rows, files, strict=True):
+        if path is None:
+            continue
+        frame = pd.read_parquet(path)
+        for key in ("file", "territory_code", "territory_name", "year"):
+            frame.insert(0, key, row[key])
+        frames.append(frame)
+    sentences = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    write_frame(sentences, Path(out) / "sentences.parquet")
+    return sentences
+
+
 @flow(name="process-corpus", log_prints=True)
 def process_corpus(
     corpus: Path = Path("corpus"),
     out: Path = Path("outputs"),
+    lexicons: Path = DEFAULT_LEXICONS,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int = 2,
     force: bool = False,
 ) -> list[dict[str, Any]]:
     """Run the pipeline on a corpus folder; return one row per document.
 
-    The number of parallel documents is the task runner's (see :func:`run_pipeline`).
+    The number of documents extracted in parallel is the task runner's (see
+    :func:`run_pipeline`); ``workers`` tagging processes run beside them.
     """
     logger = get_run_logger()
+    out = Path(out)
     docs = discover(Path(corpus))
-    logger.info("%d documents in %s", len(docs), corpus)
+    fingerprint = lexicon_fingerprint(Path(lexicons))
+    logger.info("%d documents in %s; lexicons %s", len(docs), corpus, fingerprint)
+    EXTRACTORS.configure(workers)
     try:
-        futures = extract_task.map(
+        extracted = extract_task.map(
             docs,
-            out=unmapped(Path(out)),
+            out=unmapped(out),
             timeout=unmapped(timeout),
             max_bytes=unmapped(max_bytes),
             force=unmapped(force),
         )
-        rows = [f.result() for f in futures]
+        tagged = tag_task.map(
+            extracted,
+            out=unmapped(out),
+            lexicons=unmapped(Path(lexicons)),
+            workers=unmapped(workers),
+            fingerprint=unmapped(fingerprint),
+            force=unmapped(force),
+        )
+        rows = [f.result() for f in extracted]
+        files = [f.result() for f in tagged]
     finally:
         EXTRACTORS.close()
-    write_table(rows, Path(out) / "documents.parquet", DOCUMENT_COLUMNS)
+        for pool in TAGGERS.values():
+            pool.close()
+        TAGGERS.clear()
+    write_table(rows, out / "documents.parquet", DOCUMENT_COLUMNS)
+    collect_sentences(rows, files, out)
     return rows
 
 
 def run_pipeline(corpus: Path, out: Path, workers: int, **options: Any) -> list[dict[str, Any]]:
     """Run :func:`process_corpus` with ``workers`` documents in parallel."""
-    runner = ThreadPoolTaskRunner(max_workers=max(1, workers))
+    runner = ThreadPoolTaskRunner(max_workers=2 * max(1, workers))
     configured = process_corpus.with_options(task_runner=runner)
-    rows: list[dict[str, Any]] = configured(corpus=corpus, out=out, **options)
+    rows: list[dict[str, Any]] = configured(corpus=corpus, out=out, workers=workers, **options)
     return rows

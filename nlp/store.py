@@ -161,3 +161,28 @@ def write_table(rows: Iterable[dict[str, Any]], path: Path, columns: list[str]) 
         fh.write("\ufeff")
         frame.to_csv(fh, sep=";", decimal=",", index=False)
     return frame
+
+
+SCHEMES = ("public_value", "coproduction", "governance", "pillar", "helix", "obstacle")
+SENTENCE_COLUMNS = [
+    "doc_sha256",
+    "page",
+    "start",
+    "end",
+    "text",
+    "is_heading",
+    *SCHEMES,
+    "evidence",
+    "lexicon_versions",
+]
+
+
+def sentences_path(out: Path, sha256: str, fingerprint: str) -> Path:
+    """Return where the tagged sentences of ``sha256`` made with lexicons ``fingerprint`` go."""
+    return Path(out) / "sentences" / f"{sha256}.{fingerprint}.parquet"
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Write a data frame as Parquet, atomically."""
+    with atomic_open(path, "wb") as fh:
+        frame.to_parquet(fh, index=False)

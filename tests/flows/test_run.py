@@ -56,10 +56,24 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
     assert csv_bytes.startswith("\ufeff".encode()) and b";" in csv_bytes.splitlines()[0]
     assert not list(out.rglob("*.tmp"))
 
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    assert set(sentences["file"]) == {"valmont/strategie.pdf"}  # the only document with text
+    assert sentences["text"].tolist() == [TEXT, TEXT]  # one sentence on each page
+    assert all("inclusion" in labels for labels in sentences["pillar"])  # "éloignées du numérique"
+    assert all("active" in labels for labels in sentences["coproduction"])  # "guichet numérique"
+    assert (
+        sentences["text"]
+        == sentences.apply(lambda r: pages[r["page"] - 1]["text"][r["start"] : r["end"]], axis=1)
+    ).all()
+    tagged = list((out / "sentences").glob(f"{sha}.*.parquet"))
+    assert len(tagged) == 1
+
     mtime = (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns
+    tag_mtime = tagged[0].stat().st_mtime_ns
     second = run("--corpus", str(corpus), "--out", str(out), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == mtime  # reused, not redone
+    assert tagged[0].stat().st_mtime_ns == tag_mtime
     again = pd.read_parquet(out / "documents.parquet").set_index("file")
     assert again["status"].to_dict() == docs["status"].to_dict()
 

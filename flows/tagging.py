@@ -1,0 +1,67 @@
+"""Worker processes that segment and tag documents, with spaCy and the lexicons loaded once.
+
+spaCy is CPU-bound and holds the GIL, so tagging runs in a pool of processes: each
+worker loads the French pipeline and compiles the lexicons once (a few seconds), then
+tags document after document. The per-process objects live here, in orchestration
+code; the library functions they call keep no state.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(lexicon_dir: str) -> None:
+    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.segment import load_pipeline
+
+    nlp = load_pipeline()
+    _WORKER["nlp"] = nlp
+    _WORKER["matcher"] = LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir)))
+
+
+def tag_stored_document(pages_file: str, out_file: str) -> int:
+    """Tag the pages stored in ``pages_file`` into ``out_file`` (Parquet); return the row count.
+
+    Runs in a worker process of :class:`TaggerPool`.
+    """
+    from nlp.store import read_pages, write_frame
+    from nlp.tagging import tag_document
+
+    frame = tag_document(_WORKER["nlp"], _WORKER["matcher"], read_pages(Path(pages_file)))
+    write_frame(frame, Path(out_file))
+    return len(frame)
+
+
+class TaggerPool:
+    """A pool of tagging processes, started on first use and shut down by :meth:`close`."""
+
+    def __init__(self, lexicon_dir: Path, workers: int) -> None:
+        self.lexicon_dir = Path(lexicon_dir).resolve()
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def tag(self, pages_file: Path, out_file: Path) -> int:
+        """Tag one stored document in a worker; block until it is done."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=mp.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(str(self.lexicon_dir),),
+            )
+        return self._pool.submit(tag_stored_document, str(pages_file), str(out_file)).result()
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
