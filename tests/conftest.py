@@ -1,0 +1,25 @@
+"""Shared fixtures: the French pipeline and the compiled lexicons, built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from nlp.lexicon import LexiconMatcher, load_lexicons
+from nlp.segment import load_pipeline
+
+LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    """The segmentation + lemma pipeline (about two seconds to load)."""
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def lexicon_matcher(nlp: Language) -> LexiconMatcher:
+    """The repository's lexicons compiled against the session pipeline."""
+    return LexiconMatcher(nlp, load_lexicons(LEXICONS))
