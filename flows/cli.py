@@ -195,15 +195,13 @@ def pull(
     typer.echo(format_summary(results))
 
 
-def _mount_lexicon_commands() -> None:
-    try:
-        from flows.lexicon_cmds import app as lexicon_app
-    except ImportError:  # the tagging stage is not installed in this checkout
-        return
+def _mount_subcommands() -> None:
+    from flows.lexicon_cmds import app as lexicon_app
+
     app.add_typer(lexicon_app, name="lexicon", help="Check and explore the lexicons.")
 
 
-_mount_lexicon_commands()
+_mount_subcommands()
 
 
 def main() -> None:
