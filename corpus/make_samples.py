@@ -43,20 +43,11 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import samples_text as st
 
+from nlp.corpus import MANIFEST_COLUMNS
+
 rl_config.invariant = 1  # fixed creation date and document id: identical bytes on every run
 
 CORPUS_DIR = Path(__file__).resolve().parent
-MANIFEST_COLUMNS = (
-    "file",
-    "territory_code",
-    "territory_name",
-    "territory_type",
-    "title",
-    "year",
-    "language",
-    "source_url",
-    "notes",
-)
 
 # ---------------------------------------------------------------- fonts and page geometry
 _FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"

@@ -51,7 +51,9 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from nlp.corpus import MANIFEST_COLUMNS
 from nlp.errors import ManifestError
+from nlp.extract import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -76,18 +78,6 @@ __all__ = [
     "safe_filename",
 ]
 
-MANIFEST_COLUMNS: Final[tuple[str, ...]] = (
-    "file",
-    "territory_code",
-    "territory_name",
-    "territory_type",
-    "title",
-    "year",
-    "language",
-    "source_url",
-    "notes",
-)
-"""Columns of a corpus manifest, in order (see ``corpus/README.md``)."""
 
 SOURCE_COLUMNS: Final[tuple[str, ...]] = ("url", *MANIFEST_COLUMNS)
 """Columns a sources CSV may have; only ``url`` is required. ``file`` is accepted
@@ -389,15 +379,6 @@ def _remove_stale_temps(into: Path) -> None:
                 logger.warning("removed %s, left behind by an interrupted pull", tmp)
 
 
-def _sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --------------------------------------------------------------------------- state
 
 
@@ -598,7 +579,7 @@ def _fetch_once(
                 "etag": etag,
                 "last_modified": last_modified,
             }
-            if target.is_file() and _sha256_file(target) == sha:
+            if target.is_file() and file_sha256(target) == sha:
                 return _Outcome(
                     "unchanged", "same bytes as the saved file; not rewritten", **common
                 )

@@ -23,22 +23,14 @@ from typing import Any
 import pdfplumber
 import pytest
 
+from nlp.corpus import MANIFEST_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 GENERATOR = CORPUS / "make_samples.py"
 MANIFEST = CORPUS / "manifest.csv"
 README = CORPUS / "README.md"
-COLUMNS = [
-    "file",
-    "territory_code",
-    "territory_name",
-    "territory_type",
-    "title",
-    "year",
-    "language",
-    "source_url",
-    "notes",
-]
+COLUMNS = list(MANIFEST_COLUMNS)
 TERRITORY_TYPES = {"commune", "epci", "departement", "region", "syndicat"}
 FEATURES = {
     "two-column",
