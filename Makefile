@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 CORPUS ?= corpus
 OUT    ?= outputs
 
-.PHONY: run test lint bench samples clean help
+.PHONY: run test lint bench samples clean help system-deps
 
 help:
 	@echo "make run    - set up .venv, run the pipeline on the sample corpus into $(OUT)/"
@@ -30,8 +30,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 run: $(VENV)/.installed-run
 	$(VENV)/bin/valpub run --corpus $(CORPUS) --out $(OUT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev system-deps
 	$(VENV)/bin/pytest
+
+# Programs from Debian that some tests use (Tesseract for OCR). Installed when missing
+# and possible (root with apt); otherwise the tests that need them are skipped.
+system-deps:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing tesseract-ocr tesseract-ocr-fra (Debian)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-fra) >/dev/null 2>&1 \
+	      || echo "note: Tesseract could not be installed; OCR tests will be skipped"; \
+	  else echo "note: Tesseract with French data is missing; OCR tests will be skipped"; fi; }
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

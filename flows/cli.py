@@ -70,6 +70,9 @@ def run(
     timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
     max_mb: Annotated[float, typer.Option(help="Largest file accepted, MiB.")] = 200.0,
     force: Annotated[bool, typer.Option(help="Redo work even when stored results exist.")] = False,
+    ocr: Annotated[
+        bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
+    ] = False,
     fail_on_error: Annotated[bool, typer.Option(help="Exit 1 when a document failed.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -93,6 +96,7 @@ def run(
             timeout=timeout,
             max_bytes=int(max_mb * 2**20),
             force=force,
+            ocr=ocr,
         )
     except NlpError as exc:
         _fail(str(exc))
@@ -144,6 +148,9 @@ def extract(
     files: Annotated[list[Path], typer.Argument(help="PDF files.")],
     timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
     text: Annotated[bool, typer.Option(help="Print the clean text of each page.")] = False,
+    ocr: Annotated[
+        bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
+    ] = False,
 ) -> None:
     """Extract PDFs and print their status (and text with --text), without storing anything.
 
@@ -159,7 +166,7 @@ def extract(
             typer.echo(f"--- p. {page.page}{flag}")
             typer.echo(page.text)
 
-    with Extractor(timeout=timeout) as extractor:
+    with Extractor(timeout=timeout, ocr=ocr) as extractor:
         for path in files:
             if text:
                 typer.echo(f"=== {path}")

@@ -55,11 +55,11 @@ class ExtractorPool:
         """Allow ``workers`` extractions at a time (other threads wait for a slot)."""
         self.slots = threading.BoundedSemaphore(max(1, workers))
 
-    def get(self, timeout: float, max_bytes: int) -> Extractor:
+    def get(self, timeout: float, max_bytes: int, ocr: bool = False) -> Extractor:
         """Return this thread's extractor (made on first use)."""
         ex: Extractor | None = getattr(self._local, "extractor", None)
-        if ex is None or ex.timeout != timeout or ex.max_bytes != max_bytes:
-            ex = Extractor(timeout=timeout, max_bytes=max_bytes)
+        if ex is None or (ex.timeout, ex.max_bytes, ex.ocr) != (timeout, max_bytes, ocr):
+            ex = Extractor(timeout=timeout, max_bytes=max_bytes, ocr=ocr)
             self._local.extractor = ex
             with self._lock:
                 self._all.append(ex)
@@ -86,11 +86,14 @@ def extract_one(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     force: bool = False,
+    ocr: bool = False,
 ) -> dict[str, Any]:
     """Extract one document (or reuse its stored result); return its documents-table row."""
     report = precheck(doc.path, max_bytes)
     if report.status == "ok":
         cached = None if force else cached_report(out, report.sha256)
+        if cached is not None and ocr and cached.pages_needing_ocr:
+            cached = None  # OCR asked for now: read the scanned pages
         if cached is not None:
             report = cached
             log.info("%s: reused extraction (%s)", doc.file, report.status)
@@ -98,11 +101,11 @@ def extract_one(
             writer = PageWriter(out, report.sha256)
             try:
                 with EXTRACTORS.slots:
-                    report = EXTRACTORS.get(timeout, max_bytes).extract(
+                    report = EXTRACTORS.get(timeout, max_bytes, ocr).extract(
                         doc.path, writer.write, checked=report
                     )
             finally:
-                if writer.count and report.status not in {"timeout", "failed"}:
+                if writer.count and report.status not in {"timeout", "failed"}:  # keep partial
                     writer.commit()
                 else:
                     writer.discard()
@@ -124,10 +127,10 @@ def extract_one(
 
 @task(name="extract-document", cache_policy=NO_CACHE, task_run_name="extract {doc.file}")
 def extract_task(
-    doc: Document, out: Path, timeout: float, max_bytes: int, force: bool
+    doc: Document, out: Path, timeout: float, max_bytes: int, force: bool, ocr: bool
 ) -> dict[str, Any]:
     """Extract one document's pages into ``out/pages``."""
-    return extract_one(doc, out, timeout, max_bytes, force)
+    return extract_one(doc, out, timeout, max_bytes, force, ocr)
 
 
 def tag_one(
@@ -183,6 +186,7 @@ def process_corpus(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
     force: bool = False,
+    ocr: bool = False,
 ) -> list[dict[str, Any]]:
     """Run the pipeline on a corpus folder; return one row per document.
 
@@ -202,6 +206,7 @@ def process_corpus(
             timeout=unmapped(timeout),
             max_bytes=unmapped(max_bytes),
             force=unmapped(force),
+            ocr=unmapped(ocr),
         )
         tagged = tag_task.map(
             extracted,

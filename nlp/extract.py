@@ -94,6 +94,7 @@ class DocumentReport:
     pages: int = 0
     pages_with_text: int = 0
     pages_needing_ocr: int = 0
+    pages_ocr: int = 0
     seconds: float = 0.0
     extractor_version: str = EXTRACTOR_VERSION
 
@@ -144,16 +145,45 @@ def iter_pages(
     doc_sha256: str,
     report: DocumentReport | None = None,
     password: str = "",
+    ocr: bool = False,
 ) -> Iterator[Page]:
     """Yield the clean pages of a PDF, in order, holding only a few pages at a time.
 
     Runs in the calling process, with no time limit (see :class:`Extractor`). Raises
     the PDF library's exceptions; :func:`classify_error` names them. When ``report`` is
-    given, page counts and per-page problems are recorded in it.
+    given, page counts and per-page problems are recorded in it. With ``ocr``, pages
+    without a usable text layer are read by Tesseract (see :mod:`nlp.ocr`) when it is
+    installed; their ``ocr`` flag says so.
     """
+    report = report if report is not None else DocumentReport(str(path), doc_sha256, 0)
+    reader = _ocr_reader(path, password, report) if ocr else None
+    try:
+        for page in _iter_layout_pages(path, doc_sha256, report, password):
+            if reader is not None and page.needs_ocr:
+                page = replace(page, text=reader.read(page.page), needs_ocr=False, ocr=True)
+                report.pages_ocr += 1
+                report.pages_needing_ocr -= 1
+            yield page
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _ocr_reader(path: Path, password: str, report: DocumentReport) -> Any:
+    from nlp.ocr import PageReader, ocr_unavailable
+
+    why = ocr_unavailable()
+    if why:
+        report.reason = _join(report.reason, f"OCR requested but unavailable: {why}")
+        return None
+    return PageReader(path, password)
+
+
+def _iter_layout_pages(
+    path: Path, doc_sha256: str, report: DocumentReport, password: str
+) -> Iterator[Page]:
     import pdfplumber
 
-    report = report if report is not None else DocumentReport(str(path), doc_sha256, 0)
     with pdfplumber.open(path, password=password) as pdf:
         n_pages = len(pdf.pages)
         report.pages = n_pages
@@ -267,9 +297,14 @@ def finish_report(report: DocumentReport, path: Path) -> DocumentReport:
     """Set the final status of a report once all pages went through."""
     if report.status != "ok":
         return report
+    if report.pages_ocr:
+        report.status = "ocr"
+        report.reason = _join(
+            report.reason, f"{report.pages_ocr} of {report.pages} pages read by OCR (Tesseract)"
+        )
     if report.pages == 0:
         report.status, report.reason = "empty", _join(report.reason, "the PDF has no pages")
-    elif report.pages_with_text == 0:
+    elif report.pages_with_text == 0 and not report.pages_ocr:
         if report.pages_needing_ocr:
             report.status = "needs_ocr"
             report.reason = _join(
@@ -283,7 +318,7 @@ def finish_report(report: DocumentReport, path: Path) -> DocumentReport:
             report.reason,
             f"{report.pages_needing_ocr} of {report.pages} pages have no usable text layer",
         )
-    if report.status == "ok" and not _has_eof(path):
+    if report.status in {"ok", "ocr"} and not _has_eof(path):
         report.status = "corrupt"
         report.reason = _join(
             report.reason, f"the file is truncated (no %%EOF); {report.pages} pages could be read"
@@ -298,7 +333,10 @@ def _has_eof(path: Path) -> bool:
 
 
 def extract_document(
-    path: Path, on_page: Callable[[Page], None], max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    on_page: Callable[[Page], None],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
 ) -> DocumentReport:
     """Extract a document in this process, passing each page to ``on_page``.
 
@@ -308,7 +346,7 @@ def extract_document(
     report = precheck(Path(path), max_bytes)
     if report.status == "ok":
         try:
-            for page in iter_pages(Path(path), report.sha256, report):
+            for page in iter_pages(Path(path), report.sha256, report, ocr=ocr):
                 on_page(page)
         except Exception as exc:
             report.status, reason = classify_error(exc)
@@ -327,10 +365,10 @@ def _worker_main(conn: Connection) -> None:
             return
         if request is None:
             return
-        path, sha256, size = request
+        path, sha256, size, ocr = request
         report = DocumentReport(str(path), sha256, size)
         try:
-            for page in iter_pages(Path(path), sha256, report):
+            for page in iter_pages(Path(path), sha256, report, ocr=ocr):
                 conn.send(("page", page))
         except Exception as exc:
             report.status, reason = classify_error(exc)
@@ -351,6 +389,7 @@ class Extractor:
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     max_docs_per_worker: int = DEFAULT_MAX_DOCS_PER_WORKER
+    ocr: bool = False  # read pages without a text layer with Tesseract, when installed
     _proc: Any = field(default=None, repr=False)
     _conn: Connection | None = field(default=None, repr=False)
     _served: int = 0
@@ -419,7 +458,7 @@ class Extractor:
             self.close()
         conn = self._start()
         self._served += 1
-        conn.send((str(path), report.sha256, report.bytes))
+        conn.send((str(path), report.sha256, report.bytes, self.ocr))
         deadline = start + self.timeout
         result: DocumentReport | None = None
         while result is None:

@@ -36,6 +36,7 @@ DOCUMENT_COLUMNS = [
     "pages",
     "pages_with_text",
     "pages_needing_ocr",
+    "pages_ocr",
     "status",
     "reason",
     "bytes",

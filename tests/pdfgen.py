@@ -194,3 +194,25 @@ def slow_pdf(path: Path, operations: int = 400_000) -> Path:
     """One page whose content stream holds a very large number of text operations."""
     op = b"BT /F1 2 Tf 10 10 Td (a) Tj ET\n"
     return raw_pdf(path, [op * operations])
+
+
+def scanned_text_pdf(path: Path, lines: list[str]) -> Path:
+    """A page that is only a picture of printed text (a scan of a typed page)."""
+    import reportlab
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+
+    font = ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"), 40)
+    img = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((150, 200 + 70 * i), line, fill=0, font=font)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    buf.seek(0)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    c.drawImage(ImageReader(buf), 0, 0, width, height)
+    c.showPage()
+    c.save()
+    return path

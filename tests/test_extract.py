@@ -203,3 +203,20 @@ def test_missing_file(tmp_path: Path) -> None:
     report, _ = extract(tmp_path / "nope.pdf")
     assert report.status == "failed"
     assert "not found" in report.reason
+
+
+def test_ocr_reads_scanned_pages_when_asked(tmp_path: Path) -> None:
+    from nlp.ocr import ocr_unavailable
+    from tests.pdfgen import scanned_text_pdf
+
+    why = ocr_unavailable()
+    if why:
+        pytest.skip(f"OCR not installed: {why}")
+    lines = ["La commune publie les données", "de ses services numériques."]
+    pdf = scanned_text_pdf(tmp_path / "scan.pdf", lines)
+    report, pages = extract(pdf)  # without OCR: the page needs it
+    assert report.status == "needs_ocr"
+    report, pages = extract(pdf, ocr=True)
+    assert report.status == "ocr", report.reason
+    assert report.pages_ocr == 1 and pages[0].ocr and not pages[0].needs_ocr
+    assert "données" in pages[0].text and "numériques" in pages[0].text
