@@ -47,6 +47,9 @@ def _prefect_environment() -> None:
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "nlp",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # The temporary server logs tracebacks when it stops with events still queued
+        # (harmless: the run is over); keep them out of the terminal.
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
         "PREFECT_UI_ENABLED": "false",
     }
     for key, value in defaults.items():
