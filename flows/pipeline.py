@@ -230,7 +230,7 @@ def process_corpus(
 
 def run_pipeline(corpus: Path, out: Path, workers: int, **options: Any) -> list[dict[str, Any]]:
     """Run :func:`process_corpus` with ``workers`` documents in parallel."""
-    runner = ThreadPoolTaskRunner(max_workers=2 * max(1, workers))
-    configured = process_corpus.with_options(task_runner=runner)
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=2 * max(1, workers))
+    configured = process_corpus.with_options(task_runner=runner)  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = configured(corpus=corpus, out=out, workers=workers, **options)
     return rows
