@@ -118,7 +118,9 @@ def assemble_text(lines: Sequence[Line], vocabulary: Counter[str] | None = None)
 
 def _breaks(a: Line, b: Line, median_gap: float) -> bool:
     """Tell whether line ``b`` starts a new unit after line ``a``."""
-    if a.block != b.block or a.cell or b.cell or is_bullet_line(b.text):
+    if a.block != b.block:
+        return not _flows_into_next_column(a, b)
+    if a.cell or b.cell or is_bullet_line(b.text):
         return True
     if abs(a.size - b.size) > 1.0 or a.bold != b.bold:
         return True
@@ -133,6 +135,19 @@ def _breaks(a: Line, b: Line, median_gap: float) -> bool:
     # fitted, ends its paragraph (or is a heading).
     room = a.right_edge - a.x1
     return room > b.first_width + 0.6 * a.size
+
+
+def _flows_into_next_column(a: Line, b: Line) -> bool:
+    """A sentence that runs from the foot of one column to the head of the next."""
+    return (
+        not (a.cell or b.cell)
+        and b.top < a.top  # the next column starts higher up the page
+        and a.right_edge - a.x1 < 1.5 * a.size  # the last line is full
+        and not a.text.rstrip().endswith((".", "!", "?", ":", ";", "»", '"'))
+        and b.text[:1].islower()
+        and abs(a.size - b.size) <= 1.0
+        and a.bold == b.bold
+    )
 
 
 def _image_coverage(images: Sequence[Word], width: float, height: float) -> float:

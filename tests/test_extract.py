@@ -92,6 +92,22 @@ def test_two_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
     assert "Gauche" not in text[text.index("Droite") :]
 
 
+def test_a_sentence_running_into_the_next_column_stays_one_unit(tmp_path: Path) -> None:
+    left = [f"Ligne {i} à gauche, texte." for i in range(1, 15)] + [
+        "Elle aide les communes dans le"
+    ]
+    right = ["déploiement de leurs services en ligne."] + [
+        f"Ligne {i} à droite, texte." for i in range(2, 16)
+    ]
+    pdf = two_column_pdf(tmp_path / "flow.pdf", "Titre", left, right)
+    report, pages = extract(pdf)
+    text = pages[0].text
+    assert "Elle aide les communes dans le déploiement de leurs services en ligne." in text
+    assert (
+        text.index("Ligne 14 à gauche") < text.index("Elle aide") < text.index("Ligne 2 à droite")
+    )
+
+
 def test_bullets_and_headings_stay_separate_units(tmp_path: Path) -> None:
     lines = [
         "Nos priorités",
