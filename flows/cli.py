@@ -206,8 +206,10 @@ def pull(
 
 def _mount_subcommands() -> None:
     from flows.lexicon_cmds import app as lexicon_app
+    from flows.model_cmds import register as register_model_commands
 
     app.add_typer(lexicon_app, name="lexicon", help="Check and explore the lexicons.")
+    register_model_commands(app)
 
 
 _mount_subcommands()

@@ -1,0 +1,568 @@
+"""``valpub train | evaluate | tag-text`` and ``valpub models list | promote | rollback``.
+
+The lead mounts them with :func:`register`. The library does the work
+(``nlp.training``, ``nlp.classify``, ``nlp.models``); these commands read options, load
+spaCy and the lexicons once, and print summaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from spacy.language import Language
+
+    from nlp.classify import SentenceClassifier, TrainConfig
+    from nlp.lexicon import LexiconMatcher
+    from nlp.training import Example, Resolution
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LEXICONS = ROOT / "lexicons"
+TRAINING = ROOT / "corpus" / "training"
+DEFAULT_TRAIN = TRAINING / "train.jsonl"
+DEFAULT_HELDOUT = TRAINING / "heldout.jsonl"
+DEFAULT_REAL = TRAINING / "real_annotations.jsonl"
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+DEFAULT_MODELS = Path("outputs") / "models"
+BATCH = 512
+
+models_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stored model versions.")
+
+LexiconsOption = Annotated[Path, typer.Option("--lexicons", help="Folder of lexicon YAML files.")]
+ModelsOption = Annotated[Path, typer.Option("--models", help="Folder of model versions.")]
+TrainOption = Annotated[Path, typer.Option("--train", help="Training sentences (JSONL).")]
+HeldoutOption = Annotated[Path, typer.Option("--heldout", help="Held-out sentences (JSONL).")]
+RealOption = Annotated[
+    Path, typer.Option("--real", help="Standoff annotations of real sentences (JSONL).")
+]
+CorpusOption = Annotated[
+    Path, typer.Option("--corpus", help="Shared corpus the real annotations point into.")
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def _quiet_sklearn() -> None:
+    # a label absent from a cross-validation fold is expected on small data
+    warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
+
+
+def code_version() -> str:
+    """The git commit of the code (with ``+dirty`` when files changed), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "nlp", "flows"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def _load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
+    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.segment import load_pipeline
+
+    nlp = load_pipeline()
+    return nlp, LexiconMatcher(nlp, load_lexicons(lexicons))
+
+
+@dataclass
+class _Data:
+    nlp: Language
+    matcher: LexiconMatcher
+    train: list[Example]
+    heldout: list[Example]
+    real: Resolution
+    lex: dict[str, sp.csr_matrix] = field(default_factory=dict)
+
+
+def _prepare(
+    lexicons: Path, train: Path, heldout: Path, real: Path, corpus: Path, use_real: bool
+) -> _Data:
+    from nlp.classify import lexicon_matrix, lexicon_tags
+    from nlp.training import Resolution, load_examples, load_standoff, resolve_standoff
+
+    nlp, matcher = _load_nlp(lexicons)
+    data = _Data(nlp, matcher, load_examples(train), load_examples(heldout), Resolution())
+    if not use_real:
+        data.real.skipped_reason = "disabled (--without-real)"
+    elif not real.is_file():
+        data.real.skipped_reason = f"{real} does not exist yet"
+    else:
+        records = load_standoff(real)
+        data.real = resolve_standoff(
+            records,
+            corpus,
+            pages_dir=Path("outputs") / "pages",
+            cache_dir=Path("outputs") / "cache",
+        )
+        if data.real.unresolved:
+            _err(
+                f"{len(data.real.unresolved)} real annotation(s) unresolved: "
+                + ", ".join(sorted(data.real.unresolved)[:10])
+            )
+    if data.real.skipped_reason:
+        _err(f"real annotations skipped: {data.real.skipped_reason}")
+    for name, examples in (
+        ("train", data.train),
+        ("heldout", data.heldout),
+        ("real", data.real.examples),
+    ):
+        data.lex[name] = lexicon_matrix(lexicon_tags(nlp, matcher, [ex.text for ex in examples]))
+    return data
+
+
+def _summary(block: dict[str, Any] | None) -> float | None:
+    if not block:
+        return None
+    values = [v["combined"]["macro_f1"] for v in block.values() if v["combined"]["macro_f1"]]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _real_cv(
+    data: _Data, base: SentenceClassifier, config: TrainConfig, folds: int = 5
+) -> dict[str, Any] | None:
+    """Real sentences scored by models trained on written + the other real folds.
+
+    Thresholds and rules are those of ``base`` (tuned on the full training set), so each
+    fold costs one fit, not a whole cross-validation.
+    """
+    import scipy.sparse as sp
+
+    from nlp.classify import SentenceClassifier, _fit_parts, combine, lexicon_labels, prf
+    from nlp.lexicon import CODEBOOK_LABELS
+    from nlp.training import SCHEMES, kfold_indices, label_matrix
+
+    real = data.real.examples
+    if len(real) < folds * 2:
+        return None
+    per_fold = []
+    for train_idx, test_idx in kfold_indices(real, folds):
+        examples = data.train + [real[i] for i in train_idx]
+        lex = sp.vstack([data.lex["train"], data.lex["real"][train_idx]], format="csr")
+        ys = {s: label_matrix(examples, s) for s in SCHEMES}
+        word, char, models, _x = _fit_parts([ex.text for ex in examples], lex, ys, config)
+        bundle = base.to_bundle() | {"word": word, "char": char, "models": models}
+        clf = SentenceClassifier(bundle)
+        per_fold.append((test_idx, clf))
+    # pool the out-of-fold decisions, then score once
+    out: dict[str, Any] = {}
+    lex_real = data.lex["real"]
+    for scheme in SCHEMES:
+        y = label_matrix(real, scheme)
+        clf_pred = y * 0
+        for test_idx, clf in per_fold:
+            texts = [real[i].text for i in test_idx]
+            proba = clf.predict_proba(texts, lex_real[test_idx])[scheme]
+            clf_pred[test_idx] = proba >= clf.thresholds[scheme]
+        lexd = lexicon_labels(lex_real, scheme)
+        names = CODEBOOK_LABELS[scheme]
+        out[scheme] = {
+            "rule": base.rules[scheme],
+            "lexicon": prf(y, lexd, names),
+            "classifier": prf(y, clf_pred, names),
+            "combined": prf(y, combine(base.rules[scheme], lexd, clf_pred), names),
+        }
+    return out
+
+
+def _train_and_measure(
+    data: _Data, config: TrainConfig, with_real: bool
+) -> tuple[SentenceClassifier, dict[str, Any]]:
+    import scipy.sparse as sp
+
+    from nlp.classify import evaluate, train
+
+    examples = data.train + (data.real.examples if with_real else [])
+    lex = (
+        sp.vstack([data.lex["train"], data.lex["real"]], format="csr")
+        if with_real and data.real.examples
+        else data.lex["train"]
+    )
+    clf, report = train(examples, lex, config)
+    metrics: dict[str, Any] = {
+        "rules": report.rules,
+        "rule_macro_f1": report.rule_macro_f1,
+        "thresholds": report.thresholds,
+        "cv": report.cv,
+        "heldout": evaluate(clf, data.heldout, data.lex["heldout"]),
+        "train_seconds": report.seconds,
+    }
+    if data.real.examples:
+        if with_real:
+            metrics["real_cv"] = _real_cv(data, clf, config)
+        else:
+            metrics["real"] = evaluate(clf, data.real.examples, data.lex["real"])
+    return clf, metrics
+
+
+def _fingerprint(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    for path in sorted((ROOT / "nlp").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def train_cmd(
+    lexicons: LexiconsOption = DEFAULT_LEXICONS,
+    models: ModelsOption = DEFAULT_MODELS,
+    train_file: TrainOption = DEFAULT_TRAIN,
+    heldout: HeldoutOption = DEFAULT_HELDOUT,
+    real: RealOption = DEFAULT_REAL,
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 16.0,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    with_real: Annotated[
+        bool, typer.Option("--with-real/--without-real", help="Train on real annotations too.")
+    ] = True,
+    promote: Annotated[
+        bool, typer.Option("--promote/--no-promote", help="Promote when not worse.")
+    ] = True,
+    force: Annotated[bool, typer.Option(help="Promote even when worse.")] = False,
+) -> None:
+    """Train the classifier, measure it, store a new version and promote it if not worse.
+
+    Example: valpub train --models outputs/models
+    """
+    from nlp.classify import TrainConfig
+    from nlp.lexicon import load_lexicons
+    from nlp.models import ModelError, Registry, model_card
+    from nlp.training import data_fingerprint
+
+    _quiet_sklearn()
+    started = time.perf_counter()
+    data = _prepare(lexicons, train_file, heldout, real, corpus, with_real)
+    config = TrainConfig(c=c, folds=folds)
+    clf, metrics = _train_and_measure(data, config, with_real)
+    paths = [train_file, heldout, real]
+    registry = Registry(models)
+    version = registry.new_version(_fingerprint(paths))
+    summary = {
+        "heldout_macro_f1": _summary(metrics["heldout"]),
+        "real_macro_f1": _summary(metrics.get("real_cv") or metrics.get("real")),
+        "train_size": len(data.train) + (len(data.real.examples) if with_real else 0),
+    }
+    metrics.update(
+        {
+            "version": version,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "code_version": code_version(),
+            "lexicon_versions": {lx.scheme: lx.version for lx in load_lexicons(lexicons)},
+            "data": data_fingerprint(paths),
+            "training": {"c": c, "folds": folds, "with_real": with_real},
+            "real_annotations": {
+                "resolved": len(data.real.examples),
+                "unresolved": len(data.real.unresolved),
+                "unresolved_ids": sorted(data.real.unresolved),
+                "skipped": data.real.skipped_reason,
+            },
+            "summary": summary,
+        }
+    )
+    bundle = clf.to_bundle()
+    bundle["meta"] = {**bundle["meta"], "version": version}
+    folder = registry.save(version, bundle, metrics, model_card(metrics))
+    seconds = time.perf_counter() - started
+    typer.echo(f"stored {folder} in {seconds:.1f} s")
+    for scheme, block in metrics["heldout"].items():
+        typer.echo(
+            f"  {scheme:13s} held-out macro-F1 lexicon {block['lexicon']['macro_f1']} "
+            f"classifier {block['classifier']['macro_f1']} combined "
+            f"{block['combined']['macro_f1']} (rule {block['rule']})"
+        )
+    if promote:
+        try:
+            why = registry.promote(version, force=force)
+        except ModelError as exc:
+            _err(f"not promoted: {exc}")
+            raise typer.Exit(1) from exc
+        typer.echo(f"promoted {version} ({why})")
+
+
+def evaluate_cmd(
+    lexicons: LexiconsOption = DEFAULT_LEXICONS,
+    train_file: TrainOption = DEFAULT_TRAIN,
+    heldout: HeldoutOption = DEFAULT_HELDOUT,
+    real: RealOption = DEFAULT_REAL,
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 16.0,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    out: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
+    card: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
+) -> None:
+    """Compare lexicon, classifier and combined, trained with and without real annotations.
+
+    Nothing is stored in the registry: this is the experiment behind the model card.
+
+    Example: valpub evaluate --out outputs/evaluation.json --card outputs/evaluation.md
+    """
+    from nlp.classify import TrainConfig
+    from nlp.models import model_card
+
+    _quiet_sklearn()
+    data = _prepare(lexicons, train_file, heldout, real, corpus, True)
+    config = TrainConfig(c=c, folds=folds)
+    report: dict[str, Any] = {
+        "real_annotations": {
+            "resolved": len(data.real.examples),
+            "unresolved": len(data.real.unresolved),
+            "skipped": data.real.skipped_reason,
+        }
+    }
+    _clf, without = _train_and_measure(data, config, with_real=False)
+    report["without_real"] = without
+    if data.real.examples:
+        _clf, with_ = _train_and_measure(data, config, with_real=True)
+        report["with_real"] = with_
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    if card:
+        parts = []
+        for key, block in report.items():
+            if key.startswith("with"):
+                parts.append(model_card({**block, "version": key, "summary": {}}))
+        card.parent.mkdir(parents=True, exist_ok=True)
+        card.write_text("\n\n".join(parts), encoding="utf-8")
+    for key in ("without_real", "with_real"):
+        if key not in report:
+            continue
+        for set_name in ("heldout", "real", "real_cv"):
+            block = report[key].get(set_name)
+            if not block:
+                continue
+            for scheme, fig in block.items():
+                typer.echo(
+                    f"{key:12s} {set_name:8s} {scheme:13s} lexicon "
+                    f"{fig['lexicon']['macro_f1']} classifier {fig['classifier']['macro_f1']} "
+                    f"combined {fig['combined']['macro_f1']} ({fig['rule']})"
+                )
+    if not out:
+        typer.echo(text)
+
+
+# --------------------------------------------------------------------------- tag-text
+
+
+def _read_lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(handle, 1):
+        if line.strip():
+            yield number, line
+
+
+def _parse(number: int, line: str) -> tuple[Any, str] | str:
+    """``(id, text)`` or an error message naming the line."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"line {number}: invalid JSON ({exc.msg})"
+    if not isinstance(obj, dict) or "id" not in obj:
+        return f"line {number}: expected an object with 'id' and 'text'"
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return f"line {number}: 'text' must be a string"
+    return obj["id"], text
+
+
+class Tagger:
+    """spaCy, lexicons and the current model, loaded once, tagging batches of texts."""
+
+    def __init__(self, lexicons: Path, models: Path, version: str | None = None) -> None:
+        """Load everything; without a model, tag with the lexicons only (said on stderr)."""
+        from nlp.classify import SentenceClassifier
+        from nlp.models import ModelError, Registry
+
+        self.nlp, self.matcher = _load_nlp(lexicons)
+        registry = Registry(models)
+        self.classifier: SentenceClassifier | None = None
+        try:
+            self.classifier = SentenceClassifier(registry.load(version))
+        except ModelError as exc:
+            if version is not None:
+                raise
+            _err(f"no trained model ({exc}): tagging with the lexicons only")
+
+    def tag(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """Labels, scores, sources and evidence for each text."""
+        from nlp.classify import lexicon_only_predictions, lexicon_tags
+
+        tags = lexicon_tags(self.nlp, self.matcher, texts, batch_size=BATCH)
+        if self.classifier is None:
+            preds = lexicon_only_predictions(texts, tags)
+        else:
+            preds = self.classifier.predict(texts, tags)
+        return [
+            {
+                "labels": p.labels,
+                "scores": p.scores,
+                "sources": p.sources,
+                "evidence": p.evidence,
+            }
+            for p in preds
+        ]
+
+
+def tag_text_cmd(
+    in_: Annotated[str, typer.Option("--in", help="JSONL input file, or - for stdin.")] = "-",
+    out: Annotated[str, typer.Option("--out", help="JSONL output file, or - for stdout.")] = "-",
+    lexicons: LexiconsOption = DEFAULT_LEXICONS,
+    models: ModelsOption = DEFAULT_MODELS,
+    version: Annotated[
+        str | None, typer.Option(help="Model version (default: the current one).")
+    ] = None,
+) -> None:
+    """Tag sentences: JSONL {"id","text"} in, labels, scores and evidence out, same order.
+
+    A malformed line is reported on stderr with its line number and skipped; the exit
+    code is then 1.
+
+    Example: valpub tag-text --in sentences.jsonl --out tagged.jsonl
+    """
+    from nlp.models import ModelError
+
+    _quiet_sklearn()
+    try:
+        tagger = Tagger(lexicons, models, version)
+    except ModelError as exc:
+        _fail(str(exc))
+    source = sys.stdin if in_ == "-" else open(in_, encoding="utf-8")  # noqa: SIM115
+    sink = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
+    errors = 0
+    try:
+        batch: list[tuple[Any, str]] = []
+
+        def flush() -> None:
+            results = tagger.tag([text for _id, text in batch])
+            for (ident, _text), result in zip(batch, results, strict=True):
+                sink.write(json.dumps({"id": ident, **result}, ensure_ascii=False) + "\n")
+            batch.clear()
+
+        for number, line in _read_lines(source):
+            parsed = _parse(number, line)
+            if isinstance(parsed, str):
+                _err(f"error: {parsed}")
+                errors += 1
+                continue
+            batch.append(parsed)
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+        sink.flush()
+    finally:
+        if source is not sys.stdin:
+            source.close()
+        if sink is not sys.stdout:
+            sink.close()
+    if errors:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- models
+
+
+@models_app.command("list")
+def models_list(models: ModelsOption = DEFAULT_MODELS) -> None:
+    """List stored versions with their held-out figures; * marks the current one.
+
+    Example: valpub models list
+    """
+    from nlp.models import Registry
+
+    infos = Registry(models).list_versions()
+    if not infos:
+        typer.echo(f"no model in {models}")
+    for info in infos:
+        mark = "*" if info.current else " "
+        typer.echo(
+            f"{mark} {info.version}  held-out {info.summary.get('heldout_macro_f1')}  "
+            f"real {info.summary.get('real_macro_f1')}"
+        )
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[str, typer.Argument(help="Version to make current.")],
+    models: ModelsOption = DEFAULT_MODELS,
+    force: Annotated[bool, typer.Option(help="Promote even when worse.")] = False,
+) -> None:
+    """Make a version current if it is not worse than the current one (or --force).
+
+    Example: valpub models promote 20261122T101500Z-1a2b3c4d
+    """
+    from nlp.models import ModelError, Registry
+
+    try:
+        why = Registry(models).promote(version, force=force)
+    except ModelError as exc:
+        _fail(str(exc))
+    typer.echo(f"promoted {version} ({why})")
+
+
+@models_app.command("rollback")
+def models_rollback(models: ModelsOption = DEFAULT_MODELS) -> None:
+    """Go back to the version promoted before the current one.
+
+    Example: valpub models rollback
+    """
+    from nlp.models import ModelError, Registry
+
+    try:
+        version = Registry(models).rollback()
+    except ModelError as exc:
+        _fail(str(exc))
+    typer.echo(f"current model is now {version}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train``, ``evaluate``, ``tag-text`` and the ``models`` sub-app to ``app``."""
+    app.command("train")(train_cmd)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("tag-text")(tag_text_cmd)
+    app.add_typer(models_app, name="models")
+
+
+def main() -> None:
+    """Run these commands on their own (``python -m flows.model_cmds``)."""
+    app = typer.Typer(no_args_is_help=True, add_completion=False)
+    register(app)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""``valpub tag-text``: JSONL in and out, order kept, malformed lines named, empty text unlabelled."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LINES = [
+    json.dumps({"id": "a", "text": "Un budget participatif permettra aux habitants de voter."}),
+    '{"id": "b", "text": "unterminated',
+    json.dumps({"id": 3, "text": ""}),
+    json.dumps({"id": "d", "text": "La fibre optique attire de nouvelles entreprises."}),
+]
+
+
+def test_tag_text_without_model_in_a_subprocess(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.model_cmds", "tag-text", "--models", str(tmp_path / "none")],
+        input="\n".join(LINES) + "\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "line 2" in result.stderr
+    assert "lexicons only" in result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 3, "d"]
+    schemes = {"public_value", "coproduction", "governance", "pillar", "helix", "obstacle"}
+    for row in rows:
+        assert set(row["labels"]) == set(row["scores"]) == set(row["evidence"]) == schemes
+    assert "participative" in rows[0]["labels"]["coproduction"]
+    assert rows[0]["scores"]["coproduction"]["participative"] == 1.0
+    assert any(
+        "budget participatif" in s.lower()
+        for s in rows[0]["evidence"]["coproduction"]["participative"]
+    )
+    assert all(v == [] for v in rows[1]["labels"].values())
+
+
+def test_tag_text_with_a_trained_model(tmp_path: Path, nlp, lexicon_matcher) -> None:
+    import typer
+
+    from flows.model_cmds import register
+    from nlp.classify import TrainConfig, lexicon_matrix, lexicon_tags, train
+    from nlp.models import Registry
+    from nlp.training import load_examples
+
+    examples = load_examples(ROOT / "corpus" / "training" / "train.jsonl")[::8]
+    lex = lexicon_matrix(lexicon_tags(nlp, lexicon_matcher, [e.text for e in examples]))
+    clf, _report = train(examples, lex, TrainConfig(folds=2))
+    registry = Registry(tmp_path / "models")
+    registry.save("v1", clf.to_bundle(), {"summary": {}}, "#")
+    registry.promote("v1")
+
+    app = typer.Typer()
+    register(app)
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["tag-text", "--in", str(source), "--out", str(out), "--models", str(tmp_path / "models")],
+    )
+    assert result.exit_code == 1
+    assert "line 2" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", 3, "d"]
+    first = rows[0]
+    for scheme, labels in first["labels"].items():
+        assert set(first["sources"][scheme]) == set(labels)
+        assert set(first["sources"][scheme].values()) <= {"lexicon", "classifier", "both"}
+        assert all(0.0 <= p <= 1.0 for p in first["scores"][scheme].values())
+    assert all(v == [] for v in rows[1]["labels"].values())
+
+    listing = CliRunner().invoke(app, ["models", "list", "--models", str(tmp_path / "models")])
+    assert listing.exit_code == 0 and "* v1" in listing.output
