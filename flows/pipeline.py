@@ -135,26 +135,34 @@ def extract_task(
 
 def tag_one(
     row: dict[str, Any], out: Path, pool: TaggerPool, fingerprint: str, force: bool
-) -> Path | None:
-    """Tag one extracted document (or reuse its tagged sentences); return their file."""
+) -> tuple[Path | None, str]:
+    """Tag one extracted document (or reuse its tagged sentences).
+
+    Returns the file of its tagged sentences (None when it has none) and an error
+    message ("" when all went well): a failure is reported, never raised.
+    """
     sha = row["sha256"]
     pages = pages_path(out, sha)
     if not sha or not pages.is_file():
-        return None
+        return None, ""
     target = sentences_path(out, sha, fingerprint)
     if force or not target.is_file():
-        n = pool.tag(pages, target)
+        try:
+            n = pool.tag(pages, target)
+        except Exception as exc:  # one document must not stop the run
+            log.error("%s: tagging failed: %s: %s", row["file"], type(exc).__name__, exc)
+            return None, f"tagging failed: {type(exc).__name__}: {exc}"
         log.info("%s: %d sentences tagged", row["file"], n)
         for stale in target.parent.glob(f"{sha}.*.parquet"):
             if stale != target:
                 stale.unlink()
-    return target
+    return target, ""
 
 
 @task(name="tag-document", cache_policy=NO_CACHE, task_run_name="tag {row[file]}")
 def tag_task(
     row: dict[str, Any], out: Path, lexicons: Path, workers: int, fingerprint: str, force: bool
-) -> Path | None:
+) -> tuple[Path | None, str]:
     """Segment and tag one document's pages with the lexicons."""
     pool = TAGGERS.setdefault(str(lexicons), TaggerPool(lexicons, workers))
     return tag_one(row, out, pool, fingerprint, force)
@@ -217,7 +225,12 @@ def process_corpus(
             force=unmapped(force),
         )
         rows = [f.result() for f in extracted]
-        files = [f.result() for f in tagged]
+        files = []
+        for row, future in zip(rows, tagged, strict=True):
+            path, error = future.result()
+            if error:
+                row["reason"] = "; ".join(r for r in (row["reason"], error) if r)
+            files.append(path)
     finally:
         EXTRACTORS.close()
         for pool in TAGGERS.values():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,21 @@ class TaggerPool:
         self._pool: ProcessPoolExecutor | None = None
 
     def tag(self, pages_file: Path, out_file: Path) -> int:
-        """Tag one stored document in a worker; block until it is done."""
+        """Tag one stored document in a worker; block until it is done.
+
+        A worker that died (killed, out of memory) breaks the whole pool: the pool is
+        then replaced and the document tried once more. Other errors are raised.
+        """
+        for attempt in (1, 2):
+            pool = self._start()
+            try:
+                return pool.submit(tag_stored_document, str(pages_file), str(out_file)).result()
+            except BrokenProcessPool:
+                log.warning("a tagging worker died (attempt %d for %s)", attempt, pages_file)
+                self.close()
+        raise RuntimeError(f"tagging workers died twice on {pages_file}")
+
+    def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
@@ -58,7 +73,7 @@ class TaggerPool:
                 initializer=_init_worker,
                 initargs=(str(self.lexicon_dir),),
             )
-        return self._pool.submit(tag_stored_document, str(pages_file), str(out_file)).result()
+        return self._pool
 
     def close(self) -> None:
         """Stop the worker processes."""
