@@ -11,8 +11,10 @@ Stages present today: discover -> extract -> segment and tag (lexicons). Later s
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
+import queue
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,35 +45,46 @@ FINAL_STATUSES = {"ok", "needs_ocr", "ocr", "encrypted", "not_pdf", "empty", "co
 
 
 class ExtractorPool:
-    """One :class:`Extractor` per task-runner thread, all closed at the end of a flow."""
+    """``workers`` extractors (worker processes) that task threads check out in turn.
 
-    def __init__(self) -> None:
-        self._local = threading.local()
+    Threads beyond ``workers`` wait for a free extractor, so no more than ``workers``
+    documents are extracted at once, whatever the task runner's thread count.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        self._free: queue.Queue[Extractor] = queue.Queue()
         self._all: list[Extractor] = []
-        self._lock = threading.Lock()
-        self.slots = threading.BoundedSemaphore(2)
+        self.configure(workers)
 
-    def configure(self, workers: int) -> None:
-        """Allow ``workers`` extractions at a time (other threads wait for a slot)."""
-        self.slots = threading.BoundedSemaphore(max(1, workers))
-
-    def get(self, timeout: float, max_bytes: int, ocr: bool = False) -> Extractor:
-        """Return this thread's extractor (made on first use)."""
-        ex: Extractor | None = getattr(self._local, "extractor", None)
-        if ex is None or (ex.timeout, ex.max_bytes, ex.ocr) != (timeout, max_bytes, ocr):
+    def configure(
+        self,
+        workers: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        ocr: bool = False,
+    ) -> None:
+        """Replace the extractors by ``workers`` new ones with these settings."""
+        self.close()
+        self._free = queue.Queue()
+        self._all = []
+        for _ in range(max(1, workers)):
             ex = Extractor(timeout=timeout, max_bytes=max_bytes, ocr=ocr)
-            self._local.extractor = ex
-            with self._lock:
-                self._all.append(ex)
-        return ex
+            self._all.append(ex)
+            self._free.put(ex)
+
+    @contextlib.contextmanager
+    def checkout(self) -> Iterator[Extractor]:
+        """Borrow a free extractor for one document."""
+        ex = self._free.get()
+        try:
+            yield ex
+        finally:
+            self._free.put(ex)
 
     def close(self) -> None:
-        """Stop every worker process."""
-        with self._lock:
-            for ex in self._all:
-                ex.close()
-            self._all.clear()
-        self._local = threading.local()
+        """Stop every worker process (the extractors restart them if used again)."""
+        for ex in self._all:
+            ex.close()
 
 
 #: The worker processes of this Python process (orchestration state, not library state).
@@ -100,10 +113,8 @@ def extract_one(
         else:
             writer = PageWriter(out, report.sha256)
             try:
-                with EXTRACTORS.slots:
-                    report = EXTRACTORS.get(timeout, max_bytes, ocr).extract(
-                        doc.path, writer.write, checked=report
-                    )
+                with EXTRACTORS.checkout() as extractor:
+                    report = extractor.extract(doc.path, writer.write, checked=report)
             finally:
                 if writer.count and report.status not in {"timeout", "failed"}:  # keep partial
                     writer.commit()
@@ -206,7 +217,7 @@ def process_corpus(
     docs = discover(Path(corpus))
     fingerprint = lexicon_fingerprint(Path(lexicons))
     logger.info("%d documents in %s; lexicons %s", len(docs), corpus, fingerprint)
-    EXTRACTORS.configure(workers)
+    EXTRACTORS.configure(workers, timeout, max_bytes, ocr)
     try:
         extracted = extract_task.map(
             docs,
