@@ -455,6 +455,10 @@ class TrainReport:
     cv: dict[str, dict[str, Any]]
 
 
+#: Real sentences needed in the training set to choose combination rules on them.
+MIN_REAL_FOR_RULES = 100
+
+
 def train(
     examples: Sequence[Example],
     lex: sp.csr_matrix,
@@ -482,13 +486,20 @@ def train(
     rules: dict[str, str] = {}
     rule_f1: dict[str, dict[str, float]] = {}
     cv: dict[str, dict[str, Any]] = {}
+    # The rule is for real documents: when enough real sentences are in the training
+    # set, it is chosen on their out-of-fold predictions (written sentences favour the
+    # classifier, which on real text often does worse than the lexicons).
+    real = np.array([ex.source == "real" for ex in examples])
+    judge = real if real.sum() >= MIN_REAL_FOR_RULES else np.ones(len(examples), dtype=bool)
     for scheme in SCHEMES:
         y = ys[scheme]
         th = best_thresholds(y, oof[scheme])
         thresholds[scheme] = th
         clf = (oof[scheme] >= th).astype(np.int8)
         lexd = lexicon_labels(lex, scheme)
-        scores = {r: round(_macro(y, combine(r, lexd, clf)), 4) for r in RULES}
+        scores = {
+            r: round(_macro(y[judge], combine(r, lexd[judge], clf[judge])), 4) for r in RULES
+        }
         rule_f1[scheme] = scores
         rules[scheme] = rule or max(RULES, key=lambda r: (scores[r], -RULES.index(r)))
         names = CODEBOOK_LABELS[scheme]
