@@ -33,7 +33,8 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-dev system-deps
 	$(VENV)/bin/pytest
 
-# Programs from Debian that some tests use (Tesseract for OCR). Installed when missing
+# Programs from Debian that some tests use (Tesseract for OCR, Chromium for the report).
+# Installed when missing
 # and possible (root with apt); otherwise the tests that need them are skipped.
 system-deps:
 	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra || { \
@@ -42,6 +43,12 @@ system-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-fra) >/dev/null 2>&1 \
 	      || echo "note: Tesseract could not be installed; OCR tests will be skipped"; \
 	  else echo "note: Tesseract with French data is missing; OCR tests will be skipped"; fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (Debian)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "note: chromium could not be installed; the report test will be skipped"; \
+	  else echo "note: chromium is missing; the report test will be skipped"; fi; }
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

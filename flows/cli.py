@@ -109,6 +109,8 @@ def run(
     typer.echo(f"  {out / 'documents.parquet'} (and .csv): one row per document, with status")
     typer.echo(f"  {out / 'pages'}/<sha256>.jsonl: clean text of every page")
     typer.echo(f"  {out / 'sentences.parquet'}: every sentence with its labels and evidence")
+    typer.echo(f"  {out / 'profiles.parquet'} (and .csv), {out / 'profiles'}/<territory>.json")
+    typer.echo(f"  {out / 'report.html'}: the report, in French (open it in a browser)")
     bad = [r for r in rows if r["status"] in {"failed", "timeout"}]
     if fail_on_error and bad:
         raise typer.Exit(1)

@@ -5,8 +5,8 @@ writes through :mod:`nlp.store`. One task per document (never per page or senten
 CPU work runs in extraction worker processes (one per task-runner thread), so
 threads are enough to keep every core busy and a stuck document can be killed.
 
-Stages present today: discover -> extract -> segment and tag (lexicons). Later stages
-(classify, profile, report) are added here as they land; nothing is faked meanwhile.
+Stages present today: discover -> extract -> segment and tag (lexicons) -> profiles and
+report. The classifier joins when issue 4 lands; nothing is faked meanwhile.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from nlp.store import (
     write_json,
     write_table,
 )
+from nlp.report import publish_profiles
 from nlp.tagging import lexicon_fingerprint
 
 log = logging.getLogger(__name__)
@@ -249,6 +250,12 @@ def process_corpus(
         TAGGERS.clear()
     write_table(rows, out / "documents.parquet", DOCUMENT_COLUMNS)
     collect_sentences(rows, files, out)
+    published = publish_profiles(out, Path(lexicons), corpus=Path(corpus))
+    logger.info(
+        "profiles of %d territories; report %s",
+        sum(k.startswith("profile:") for k in published),
+        published["report"],
+    )
     return rows
 
 

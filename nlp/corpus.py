@@ -3,7 +3,8 @@
 A corpus is a folder of PDFs with an optional ``manifest.csv`` (schema in
 ``corpus/README.md``). This module reads and validates the manifest, walks the folder
 and resolves each document's territory: from its manifest row, else from its folder
-(``<corpus>/<territory>/file.pdf``), else ``unknown`` (with a warning).
+(``<corpus>/<territory>/file.pdf``: the territory that the folder's other documents
+have in the manifest, or the folder's name), else ``unknown`` (with a warning).
 """
 
 from __future__ import annotations
@@ -107,18 +108,41 @@ def discover(corpus: Path) -> list[Document]:
     manifest = read_manifest(manifest_path) if manifest_path.is_file() else {}
     files = {p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if _is_pdf_name(p)}
     files |= set(manifest)
+    folders = _folder_territories(manifest)
     docs = []
     for rel in sorted(files):
         row = manifest.get(rel)
-        docs.append(_document(corpus, rel, row))
+        docs.append(_document(corpus, rel, row, folders))
     return docs
+
+
+def _folder_territories(manifest: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The territory of each top folder whose manifest rows all name the same one."""
+    seen: dict[str, set[tuple[str, str, str]]] = {}
+    for rel, row in manifest.items():
+        parts = Path(rel).parts
+        if len(parts) > 1 and (row.get("territory_code") or row.get("territory_name")):
+            key = (
+                row.get("territory_code", ""),
+                row.get("territory_name", ""),
+                row.get("territory_type", ""),
+            )
+            seen.setdefault(parts[0], set()).add(key)
+    return {
+        folder: {"territory_code": code, "territory_name": name, "territory_type": ttype}
+        for folder, keys in seen.items()
+        if len(keys) == 1
+        for code, name, ttype in keys
+    }
 
 
 def _is_pdf_name(p: Path) -> bool:
     return p.suffix.lower() == ".pdf" and p.is_file() and not p.name.startswith(".")
 
 
-def _document(corpus: Path, rel: str, row: dict[str, str] | None) -> Document:
+def _document(
+    corpus: Path, rel: str, row: dict[str, str] | None, folders: dict[str, dict[str, str]]
+) -> Document:
     path = corpus / rel
     if row is not None and (row.get("territory_code") or row.get("territory_name")):
         code = row.get("territory_code") or _slug(row["territory_name"])
@@ -139,6 +163,17 @@ def _document(corpus: Path, rel: str, row: dict[str, str] | None) -> Document:
     if len(parts) > 1:
         folder = parts[0]
         log.warning("%s: no manifest row; territory taken from its folder %r", rel, folder)
+        known = folders.get(folder)
+        if known:  # the folder's other documents say which territory it is
+            code = known["territory_code"] or _slug(known["territory_name"])
+            return Document(
+                path,
+                rel,
+                code,
+                known["territory_name"] or code,
+                territory_type=known["territory_type"],
+                territory_from="folder",
+            )
         return Document(path, rel, folder, folder, territory_from="folder")
     log.warning("%s: no manifest row and no territory folder; territory is %r", rel, UNKNOWN)
     return Document(path, rel, UNKNOWN, UNKNOWN, territory_from=UNKNOWN)

@@ -25,6 +25,9 @@ import pandas as pd
 
 from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page
 
+#: Mode of the files written here (mkstemp alone would make them private, 0600).
+_FILE_MODE = 0o644
+
 DOCUMENT_COLUMNS = [
     "file",
     "sha256",
@@ -54,6 +57,7 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _FILE_MODE)
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as fh:
@@ -98,6 +102,7 @@ class PageWriter:
         fd, self._tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
+        os.fchmod(fd, _FILE_MODE)
         self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
         self.count = 0
 

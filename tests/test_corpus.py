@@ -34,11 +34,24 @@ def test_manifest_folder_and_unknown_territories(
         2021,
         "manifest",
     )
-    assert docs["valmont/b.pdf"].territory_code == "valmont"
+    # b.pdf has no row: its folder's other document says which territory it is.
+    assert docs["valmont/b.pdf"].territory_code == "299010017"
+    assert docs["valmont/b.pdf"].territory_name == "Métropole de Valmont"
     assert docs["valmont/b.pdf"].territory_from == "folder"
     assert docs["loose.pdf"].territory_code == "unknown"
     assert "loose.pdf" in caplog.text and "valmont/b.pdf" in caplog.text
     assert not docs["missing.pdf"].path.exists()  # kept, so that the run reports it
+
+
+def test_a_folder_unknown_to_the_manifest_names_the_territory(tmp_path: Path) -> None:
+    (tmp_path / "bellerive").mkdir()
+    text_pdf(tmp_path / "bellerive" / "c.pdf", [["Texte."]])
+    (doc,) = discover(tmp_path)
+    assert (doc.territory_code, doc.territory_name, doc.territory_from) == (
+        "bellerive",
+        "bellerive",
+        "folder",
+    )
 
 
 def test_other_manifest_spellings_are_read(tmp_path: Path) -> None:
