@@ -26,6 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.tagging import TaggerPool
 from nlp.corpus import Document, discover
 from nlp.extract import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Extractor, precheck
+from nlp.report import publish_profiles
 from nlp.store import (
     DOCUMENT_COLUMNS,
     PageWriter,
@@ -37,7 +38,6 @@ from nlp.store import (
     write_json,
     write_table,
 )
-from nlp.report import publish_profiles
 from nlp.tagging import lexicon_fingerprint
 
 log = logging.getLogger(__name__)

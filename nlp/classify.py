@@ -497,9 +497,7 @@ def train(
         thresholds[scheme] = th
         clf = (oof[scheme] >= th).astype(np.int8)
         lexd = lexicon_labels(lex, scheme)
-        scores = {
-            r: round(_macro(y[judge], combine(r, lexd[judge], clf[judge])), 4) for r in RULES
-        }
+        scores = {r: round(_macro(y[judge], combine(r, lexd[judge], clf[judge])), 4) for r in RULES}
         rule_f1[scheme] = scores
         rules[scheme] = rule or max(RULES, key=lambda r: (scores[r], -RULES.index(r)))
         names = CODEBOOK_LABELS[scheme]
