@@ -135,7 +135,7 @@ def _print_documents(rows: list[dict[str, object]]) -> None:
 def _print_tagging(path: Path) -> None:
     import pandas as pd
 
-    from nlp.store import SCHEMES
+    from nlp.codebook import SCHEMES
 
     if not path.is_file():
         return

@@ -274,7 +274,8 @@ def stats(
 
     Example: valpub lexicon stats --corpus ../shared/corpus --pages outputs --top 20
     """
-    from nlp.lexicon import CODEBOOK_LABELS, tag_pages
+    from nlp.codebook import CODEBOOK_LABELS
+    from nlp.lexicon import tag_pages
 
     nlp, matcher = _load(lexicons)
     files = corpus_files(corpus, exclude or [], include_evaluation)

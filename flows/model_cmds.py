@@ -161,7 +161,7 @@ def _real_cv(
     import scipy.sparse as sp
 
     from nlp.classify import SentenceClassifier, _fit_parts, combine, lexicon_labels, prf
-    from nlp.lexicon import CODEBOOK_LABELS
+    from nlp.codebook import CODEBOOK_LABELS
     from nlp.training import SCHEMES, kfold_indices, label_matrix
 
     real = data.real.examples

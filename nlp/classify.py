@@ -42,7 +42,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from spacy.language import Language
 
-from nlp.lexicon import CODEBOOK_LABELS, Evidence, LexiconMatcher, Tags
+from nlp.codebook import CODEBOOK_LABELS
+from nlp.lexicon import Evidence, LexiconMatcher, Tags
 from nlp.segment import ORIGINAL_TEXT_KEY, normalise_text
 from nlp.training import SCHEMES, Example, kfold_indices, label_matrix
 

@@ -37,6 +37,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span, Token
 
+from nlp.codebook import CODEBOOK_LABELS
 from nlp.errors import LexiconError
 from nlp.extract import Page
 from nlp.segment import (
@@ -49,24 +50,6 @@ from nlp.segment import (
     norm_key,
     normalise_text,
 )
-
-#: Label ids of every scheme, exactly as in the codebook (``../shared/codebook.md``).
-CODEBOOK_LABELS: dict[str, tuple[str, ...]] = {
-    "public_value": (
-        "economic",
-        "political",
-        "social",
-        "strategic",
-        "quality_of_life",
-        "ideological",
-        "stewardship",
-    ),
-    "coproduction": ("active", "participative", "enhanced"),
-    "governance": ("proactive", "open"),
-    "pillar": ("infrastructure", "data", "organisation", "inclusion"),
-    "helix": ("public_sector", "business", "academia", "civil_society", "environment"),
-    "obstacle": ("phasing", "resources", "network_governance"),
-}
 
 #: Curation target: entries per label (issue 3).
 MIN_ENTRIES: dict[str, int] = {

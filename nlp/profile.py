@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nlp.codebook import SCHEMES
 from nlp.lexicon import Lexicon
-from nlp.store import SCHEMES
 
 #: Intensity (sentences per 1,000) from which a public-value type counts as addressed.
 #: One sentence in a hundred: low enough for a short deliberation, high enough that a

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from nlp.codebook import SCHEMES
 from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page
 
 #: Mode of the files written here (mkstemp alone would make them private, 0600).
@@ -169,7 +170,6 @@ def write_table(rows: Iterable[dict[str, Any]], path: Path, columns: list[str]) 
     return frame
 
 
-SCHEMES = ("public_value", "coproduction", "governance", "pillar", "helix", "obstacle")
 SENTENCE_COLUMNS = [
     "doc_sha256",
     "page",

@@ -17,10 +17,11 @@ from typing import Any
 import pandas as pd
 from spacy.language import Language
 
+from nlp.codebook import SCHEMES
 from nlp.extract import Page
 from nlp.lexicon import LexiconMatcher, tag_pages
 from nlp.segment import DEFAULT_BATCH_SIZE
-from nlp.store import SCHEMES, SENTENCE_COLUMNS
+from nlp.store import SENTENCE_COLUMNS
 
 
 def lexicon_fingerprint(directory: Path) -> str:

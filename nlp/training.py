@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nlp.lexicon import CODEBOOK_LABELS
+from nlp.codebook import CODEBOOK_LABELS
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ from nlp.classify import (
     prf,
     train,
 )
-from nlp.lexicon import CODEBOOK_LABELS, LexiconMatcher
+from nlp.codebook import CODEBOOK_LABELS
+from nlp.lexicon import LexiconMatcher
 from nlp.training import Example, load_examples
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nlp.codebook import SCHEMES
 from nlp.lexicon import load_lexicons
 from nlp.profile import (
     COVERAGE_THRESHOLD,
@@ -24,7 +25,6 @@ from nlp.profile import (
     territory_slug,
     year_changes,
 )
-from nlp.store import SCHEMES
 
 LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 LABELS = label_catalogue(load_lexicons(LEXICONS))
