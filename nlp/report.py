@@ -104,6 +104,10 @@ def _shade(fraction: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+#: Territory names longer than this are shortened in the heatmap (full name on hover).
+ROW_NAME_CHARS = 30
+
+
 def heatmap_svg(
     profiles: pd.DataFrame, labels: Sequence[LabelInfo], names: Mapping[str, str]
 ) -> str:
@@ -127,9 +131,11 @@ def heatmap_svg(
         )
     for i, code in enumerate(codes):
         y = top + i * cell_h
+        name = names.get(code, code)
+        short = name if len(name) <= ROW_NAME_CHARS else name[: ROW_NAME_CHARS - 1] + "…"
         parts.append(
             f'<text class="row" x="{left - 6}" y="{y + cell_h * 0.68:.1f}" text-anchor="end" '
-            f'font-size="12">{_e(names.get(code, code))}</text>'
+            f'font-size="12"><title>{_e(name)}</title>{_e(short)}</text>'
         )
         for j, info in enumerate(labels):
             v = float(values.get((code, info.scheme, info.id), float("nan")))
