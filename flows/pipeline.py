@@ -97,7 +97,6 @@ DEFAULT_LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 def extract_one(
     doc: Document,
     out: Path,
-    timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     force: bool = False,
     ocr: bool = False,
@@ -139,10 +138,10 @@ def extract_one(
 
 @task(name="extract-document", cache_policy=NO_CACHE, task_run_name="extract {doc.file}")
 def extract_task(
-    doc: Document, out: Path, timeout: float, max_bytes: int, force: bool, ocr: bool
+    doc: Document, out: Path, max_bytes: int, force: bool, ocr: bool
 ) -> dict[str, Any]:
-    """Extract one document's pages into ``out/pages``."""
-    return extract_one(doc, out, timeout, max_bytes, force, ocr)
+    """Extract one document's pages into ``out/pages`` (time limit: the flow's extractors)."""
+    return extract_one(doc, out, max_bytes, force, ocr)
 
 
 def tag_one(
@@ -223,7 +222,6 @@ def process_corpus(
         extracted = extract_task.map(
             docs,
             out=unmapped(out),
-            timeout=unmapped(timeout),
             max_bytes=unmapped(max_bytes),
             force=unmapped(force),
             ocr=unmapped(ocr),

@@ -290,18 +290,8 @@ def territory_metadata(documents: pd.DataFrame) -> dict[str, Any]:
 
 
 def _scheme_view(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    keep = [
-        "label",
-        "label_name",
-        "n_sentences",
-        "share",
-        "per_1000",
-        "mean_probability",
-        "n_documents",
-        "ci_low",
-        "ci_high",
-        "passes_threshold",
-    ]
+    keep = PROFILE_COLUMNS[PROFILE_COLUMNS.index("label") :]
+    keep = [c for c in keep if c not in {"documents_total", "sentences_total"}]
     return [_clean(r) for r in rows[keep].to_dict("records")]
 
 
