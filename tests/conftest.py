@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from spacy.language import Language
 
 from nlp.lexicon import LexiconMatcher, load_lexicons
 from nlp.segment import load_pipeline
 
 LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
+
+# Property tests draw the same examples on every run: a CI result is reproducible, and a
+# failure found while exploring (HYPOTHESIS_PROFILE=explore) becomes a fixed regression case.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

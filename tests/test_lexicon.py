@@ -28,6 +28,9 @@ from tests import strategies
 from tests.conftest import LEXICONS
 
 EXISTING = sorted(p.stem for p in LEXICONS.glob("*.yaml"))
+# Examples are derandomized by the session profile (tests/conftest.py). A random run once
+# found "usagères" missed in "la toiture usagères le conseil." (the small model's lemma in
+# that context): a known gap, noted on the issue, not a flake to meet at random in CI.
 PROPERTY_SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
