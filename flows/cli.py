@@ -76,9 +76,25 @@ def run(
         bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
     ] = False,
     fail_on_error: Annotated[bool, typer.Option(help="Exit 1 when a document failed.")] = False,
+    models: Annotated[
+        Path | None,
+        typer.Option(help="Folder of classifier versions (default: OUT/models)."),
+    ] = None,
+    classifier: Annotated[
+        bool,
+        typer.Option(help="Add the classifier's labels to the lexicons' (current model)."),
+    ] = True,
+    train: Annotated[
+        bool,
+        typer.Option(help="When no model exists yet, train one from the shipped sentences."),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on a corpus folder.
+
+    The labels combine the lexicons and the current classifier in OUT/models; the first
+    run trains one from the shipped sentences (about a minute). For real documents,
+    `valpub train` (which also learns from the real-sentence annotations) is better.
 
     Example: valpub run --corpus corpus --out outputs
     """
@@ -99,6 +115,9 @@ def run(
             max_bytes=int(max_mb * 2**20),
             force=force,
             ocr=ocr,
+            models=models,
+            classifier=classifier,
+            train=train,
         )
     except NlpError as exc:
         _fail(str(exc))

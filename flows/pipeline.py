@@ -5,8 +5,10 @@ writes through :mod:`nlp.store`. One task per document (never per page or senten
 CPU work runs in extraction worker processes (one per task-runner thread), so
 threads are enough to keep every core busy and a stuck document can be killed.
 
-Stages present today: discover -> extract -> segment and tag (lexicons) -> profiles and
-report. The classifier joins when issue 4 lands; nothing is faked meanwhile.
+Stages: discover -> model (the current classifier version; when there is none, one is
+trained from the shipped sentences first) -> extract -> segment, tag and classify (one
+task per document: the lexicons and the classifier share the same spaCy pass) ->
+profiles and report.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from nlp.store import (
     write_json,
     write_table,
 )
-from nlp.tagging import lexicon_fingerprint
+from nlp.tagging import lexicon_fingerprint, model_key
 
 log = logging.getLogger(__name__)
 #: Statuses whose report is kept as a cache entry; others are retried on the next run.
@@ -172,11 +174,50 @@ def tag_one(
 
 @task(name="tag-document", cache_policy=NO_CACHE, task_run_name="tag {row[file]}")
 def tag_task(
-    row: dict[str, Any], out: Path, lexicons: Path, workers: int, fingerprint: str, force: bool
+    row: dict[str, Any],
+    out: Path,
+    lexicons: Path,
+    workers: int,
+    fingerprint: str,
+    force: bool,
+    models: Path | None = None,
+    version: str | None = None,
 ) -> tuple[Path | None, str]:
-    """Segment and tag one document's pages with the lexicons."""
-    pool = TAGGERS.setdefault(str(lexicons), TaggerPool(lexicons, workers))
-    return tag_one(row, out, pool, fingerprint, force)
+    """Segment, tag (lexicons) and classify one document's pages."""
+    key = f"{lexicons}|{models}|{version}"
+    pool = TAGGERS.setdefault(key, TaggerPool(lexicons, workers, models, version))
+    return tag_one(row, out, pool, model_key(fingerprint, version), force)
+
+
+def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
+    """The version of the registry's current model; trains and promotes one if there is none.
+
+    The model trained here learns from the shipped sentences only (about 35 s): enough for
+    the sample corpus. ``valpub train`` with ``../shared/corpus`` beside the project adds
+    the real-sentence annotations, which is what real documents need.
+    """
+    from nlp.models import ModelError, Registry
+
+    registry = Registry(models)
+    version = registry.current()
+    if version is not None or not train:
+        if version is None:
+            log.warning("no classifier in %s: labels come from the lexicons only", models)
+        return version
+    log.warning("no classifier in %s yet: training one from the shipped sentences", models)
+    from flows.model_cmds import train_cmd
+
+    train_cmd(lexicons=lexicons, models=models, with_real=False)
+    version = registry.current()
+    if version is None:  # pragma: no cover - train_cmd promotes or raises
+        raise ModelError(f"training left no current model in {models}")
+    return version
+
+
+@task(name="classifier-model", cache_policy=NO_CACHE)
+def model_task(models: Path, lexicons: Path, train: bool) -> str | None:
+    """The classifier version this run uses (None: lexicons only)."""
+    return current_model(models, lexicons, train)
 
 
 def collect_sentences(
@@ -206,17 +247,31 @@ def process_corpus(
     workers: int = 2,
     force: bool = False,
     ocr: bool = False,
+    models: Path | None = None,
+    classifier: bool = True,
+    train: bool = True,
 ) -> list[dict[str, Any]]:
     """Run the pipeline on a corpus folder; return one row per document.
 
     The number of documents extracted in parallel is the task runner's (see
-    :func:`run_pipeline`); ``workers`` tagging processes run beside them.
+    :func:`run_pipeline`); ``workers`` tagging processes run beside them. The
+    classifier is the current version in ``models`` (default ``out/models``); with
+    ``classifier=False`` the labels are the lexicons'; with ``train=False`` a missing
+    model is not trained (lexicons only).
     """
     logger = get_run_logger()
     out = Path(out)
+    models = Path(models) if models is not None else out / "models"
     docs = discover(Path(corpus))
     fingerprint = lexicon_fingerprint(Path(lexicons))
-    logger.info("%d documents in %s; lexicons %s", len(docs), corpus, fingerprint)
+    version = model_task(models, Path(lexicons), train) if classifier else None
+    logger.info(
+        "%d documents in %s; lexicons %s; classifier %s",
+        len(docs),
+        corpus,
+        fingerprint,
+        version or "none (lexicons only)",
+    )
     EXTRACTORS.configure(workers, timeout, max_bytes, ocr)
     try:
         extracted = extract_task.map(
@@ -233,6 +288,8 @@ def process_corpus(
             workers=unmapped(workers),
             fingerprint=unmapped(fingerprint),
             force=unmapped(force),
+            models=unmapped(models),
+            version=unmapped(version),
         )
         rows = [f.result() for f in extracted]
         files = []
@@ -248,7 +305,12 @@ def process_corpus(
         TAGGERS.clear()
     write_table(rows, out / "documents.parquet", DOCUMENT_COLUMNS)
     collect_sentences(rows, files, out)
-    published = publish_profiles(out, Path(lexicons), corpus=Path(corpus))
+    metrics = None
+    if version:
+        from nlp.models import Registry
+
+        metrics = Registry(models).metrics(version)
+    published = publish_profiles(out, Path(lexicons), corpus=Path(corpus), model_metrics=metrics)
     logger.info(
         "profiles of %d territories; report %s",
         sum(k.startswith("profile:") for k in published),

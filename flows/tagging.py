@@ -20,13 +20,24 @@ log = logging.getLogger(__name__)
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(lexicon_dir: str) -> None:
+def _init_worker(lexicon_dir: str, model_dir: str | None, version: str | None) -> None:
+    import warnings
+
+    from nlp.classify import SentenceClassifier
     from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.models import Registry
     from nlp.segment import load_pipeline
 
+    # a label absent from a small training fold is expected; not the analyst's concern
+    warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
     nlp = load_pipeline()
     _WORKER["nlp"] = nlp
     _WORKER["matcher"] = LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir)))
+    _WORKER["classifier"] = (
+        SentenceClassifier(Registry(Path(model_dir)).load(version))
+        if model_dir and version
+        else None
+    )
 
 
 def tag_stored_document(pages_file: str, out_file: str) -> int:
@@ -37,17 +48,34 @@ def tag_stored_document(pages_file: str, out_file: str) -> int:
     from nlp.store import read_pages, write_frame
     from nlp.tagging import tag_document
 
-    frame = tag_document(_WORKER["nlp"], _WORKER["matcher"], read_pages(Path(pages_file)))
+    frame = tag_document(
+        _WORKER["nlp"],
+        _WORKER["matcher"],
+        read_pages(Path(pages_file)),
+        classifier=_WORKER["classifier"],
+    )
     write_frame(frame, Path(out_file))
     return len(frame)
 
 
 class TaggerPool:
-    """A pool of tagging processes, started on first use and shut down by :meth:`close`."""
+    """A pool of tagging processes, started on first use and shut down by :meth:`close`.
 
-    def __init__(self, lexicon_dir: Path, workers: int) -> None:
+    Each worker loads spaCy, the lexicons of ``lexicon_dir`` and, when ``version`` is
+    given, that model version of the registry in ``model_dir``.
+    """
+
+    def __init__(
+        self,
+        lexicon_dir: Path,
+        workers: int,
+        model_dir: Path | None = None,
+        version: str | None = None,
+    ) -> None:
         self.lexicon_dir = Path(lexicon_dir).resolve()
         self.workers = max(1, workers)
+        self.model_dir = Path(model_dir).resolve() if model_dir else None
+        self.version = version
         self._pool: ProcessPoolExecutor | None = None
 
     def tag(self, pages_file: Path, out_file: Path) -> int:
@@ -71,7 +99,11 @@ class TaggerPool:
                 max_workers=self.workers,
                 mp_context=mp.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(str(self.lexicon_dir),),
+                initargs=(
+                    str(self.lexicon_dir),
+                    str(self.model_dir) if self.model_dir else None,
+                    self.version,
+                ),
             )
         return self._pool
 

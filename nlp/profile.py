@@ -314,41 +314,52 @@ def evidence_quotes(
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The strongest evidence sentences of each label: ``{scheme: {label: [quote, ...]}}``.
 
-    Strength is the number of distinct lexicon entries matched for the label, then the
-    number of matches; ties go to the earlier sentence (document, page, offset), so the
-    choice is deterministic. Headings are not quoted.
+    Only sentences that carry the label (final labels) are quoted. Strength is the
+    number of distinct lexicon entries matched for the label, then the classifier's
+    probability (``scores``), then the number of matches; ties go to the earlier
+    sentence (document, page, offset), so the choice is deterministic. Headings are not
+    quoted. Each quote says where the label came from (``source``) and its ``score``.
     """
     files = dict(zip(documents["sha256"], documents["file"], strict=True))
     body = sentences[~sentences["is_heading"].astype(bool)]
+    schemes = sorted({info.scheme for info in labels} & set(body.columns))
+    extra = [c for c in ("scores", "sources") if c in body.columns]
     candidates: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for rec in body[["doc_sha256", "page", "start", "end", "text", "evidence"]].itertuples(
-        index=False
-    ):
-        ev = json.loads(rec.evidence) if rec.evidence else {}
-        for scheme, found in ev.items():
-            for label, hits in found.items():
+    columns = ["doc_sha256", "page", "start", "end", "text", "evidence", *extra, *schemes]
+    for rec in body[columns].to_dict("records"):
+        ev = json.loads(rec["evidence"]) if rec["evidence"] else {}
+        scores = json.loads(rec["scores"]) if rec.get("scores") else {}
+        sources = json.loads(rec["sources"]) if rec.get("sources") else {}
+        for scheme in schemes:
+            for label in rec[scheme] if rec[scheme] is not None else ():
+                hits = ev.get(scheme, {}).get(label, [])
+                score = float(scores.get(scheme, {}).get(label, 1.0))
                 entries = {h[0] for h in hits}
                 key = (
                     -len(entries),
+                    -round(score, 4),
                     -len(hits),
-                    files.get(rec.doc_sha256, ""),
-                    rec.page,
-                    rec.start,
+                    files.get(rec["doc_sha256"], ""),
+                    rec["page"],
+                    rec["start"],
                 )
-                candidates.setdefault((scheme, label), []).append((key, rec, hits))
+                source = sources.get(scheme, {}).get(label, "lexicon")
+                candidates.setdefault((scheme, label), []).append((key, rec, hits, score, source))
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for info in labels:
         ranked = sorted(candidates.get((info.scheme, info.id), []), key=lambda c: c[0])
         quotes = [
             {
-                "file": files.get(rec.doc_sha256, ""),
-                "doc_sha256": rec.doc_sha256,
-                "page": int(rec.page),
-                "text": rec.text,
+                "file": files.get(rec["doc_sha256"], ""),
+                "doc_sha256": rec["doc_sha256"],
+                "page": int(rec["page"]),
+                "text": rec["text"],
                 "terms": sorted({str(h[1]) for h in hits}),
                 "entries": sorted({str(h[0]) for h in hits}),
+                "source": source,
+                "score": round(score, 4),
             }
-            for _, rec, hits in ranked[:per_label]
+            for _, rec, hits, score, source in ranked[:per_label]
         ]
         out.setdefault(info.scheme, {})[info.id] = quotes
     return out

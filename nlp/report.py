@@ -19,7 +19,6 @@ browser can check that they were drawn. Every figure shown carries its exact val
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -278,10 +277,14 @@ def _quotes(
     for info in labels:
         for q in quotes.get(info.id, [])[:limit]:
             href = f"{link_base}{q['file']}#page={q['page']}"
+            terms = f" — termes : {_e(', '.join(q['terms']))}" if q.get("terms") else ""
+            source = SOURCE_TITLES.get(str(q.get("source", "lexicon")), "")
+            if q.get("source", "lexicon") != "lexicon" and q.get("score") is not None:
+                source += f", p = {fr_number(float(q['score']), 2)}"
             items.append(
                 f"<li><span class='tag'>{_e(info.name)}</span> <q>{_e(q['text'])}</q> "
                 f'<a href="{_e(href)}">{_e(q["file"])}, p. {q["page"]}</a>'
-                f"<span class='terms'> — termes : {_e(', '.join(q['terms']))}</span></li>"
+                f"<span class='terms'>{terms} ({_e(source)})</span></li>"
             )
     if not items:
         return "<p class='none'>Aucun extrait.</p>"
@@ -456,17 +459,7 @@ def _methodology(
         f"<li>{_e(lx.name)} (<code>{_e(lx.scheme)}</code>) : version {_e(lx.version)}</li>"
         for lx in lexicons
     )
-    if model_metrics:
-        model = (
-            "<p>Classifieur : <code>"
-            + _e(json.dumps(dict(model_metrics), ensure_ascii=False, default=str))
-            + "</code></p>"
-        )
-    else:
-        model = (
-            "<p>Aucun classifieur n'a été utilisé : les étiquettes proviennent uniquement des "
-            "lexiques, et la probabilité moyenne vaut 1,00 par convention.</p>"
-        )
+    model = _model_section(model_metrics)
     counts = documents["status"].value_counts().sort_index()
     statuses = "".join(
         f"<tr><td>{_e(s)}</td><td>{_e(STATUS_TITLES.get(str(s), ''))}</td>"
@@ -495,6 +488,61 @@ def _methodology(
         "<table class='documents'><tr><th>Fichier</th><th>Territoire</th><th>Statut</th>"
         f"<th>Motif</th></tr>{docs}</table>"
         f"<p>Date d'exécution : {_e(when)}.</p></section>"
+    )
+
+
+SOURCE_TITLES = {
+    "lexicon": "lexique",
+    "classifier": "classifieur",
+    "both": "lexique et classifieur",
+}
+
+RULE_TITLES = {
+    "lexicon": "lexiques seuls",
+    "classifier": "classifieur seul",
+    "union": "lexiques ou classifieur",
+    "agreement": "lexiques et classifieur",
+}
+
+
+def _model_section(metrics: Mapping[str, Any] | None) -> str:
+    """The classifier's version, data and measured quality, as French prose and a table."""
+    if not metrics:
+        return (
+            "<p>Aucun classifieur n'a été utilisé : les étiquettes proviennent uniquement des "
+            "lexiques, et la probabilité moyenne vaut 1,00 par convention.</p>"
+        )
+    training = metrics.get("training", {})
+    real = metrics.get("real_annotations", {})
+    summary = metrics.get("summary", {})
+    intro = (
+        f"<p>Classifieur <code {_attrs(data_model_version=metrics.get('version', ''))}>"
+        f"{_e(metrics.get('version', '?'))}</code> (code {_e(metrics.get('code_version', '?'))}, "
+        f"entraîné le {_e(str(metrics.get('created', '?'))[:10])}) sur "
+        f"{_e(summary.get('train_size', '?'))} phrases, dont "
+        f"{_e(real.get('resolved', 0) if training.get('with_real') else 0)} phrases réelles "
+        "annotées. Chaque étiquette finale combine lexiques et classifieur selon la règle "
+        "retenue par validation croisée pour chaque grille ; la source de chaque étiquette "
+        "(lexique, classifieur ou les deux) est conservée dans <code>sentences.parquet</code>. "
+        "Mesures sur l'échantillon de test réservé (phrases rédigées par le projet) :</p>"
+    )
+    rows = []
+    real_block = metrics.get("real_cv") or metrics.get("real") or {}
+    for scheme, block in metrics.get("heldout", {}).items():
+        real_f1 = real_block.get(scheme, {}).get("combined", {}).get("macro_f1")
+        rows.append(
+            f"<tr {_attrs(data_scheme=scheme)}><td>{_e(scheme)}</td>"
+            f"<td>{_e(RULE_TITLES.get(block.get('rule', ''), block.get('rule', '')))}</td>"
+            f"<td>{fr_number(block['lexicon']['macro_f1'], 2)}</td>"
+            f"<td>{fr_number(block['classifier']['macro_f1'], 2)}</td>"
+            f"<td {_attrs(data_value=data_value(block['combined']['macro_f1']))}>"
+            f"{fr_number(block['combined']['macro_f1'], 2)}</td>"
+            f"<td>{fr_number(real_f1, 2) if real_f1 is not None else '–'}</td></tr>"
+        )
+    return (
+        intro + "<table class='model'><tr><th>Grille</th><th>Règle</th>"
+        "<th>F1 macro lexiques</th><th>F1 macro classifieur</th><th>F1 macro retenu</th>"
+        "<th>F1 macro retenu, phrases réelles</th></tr>" + "".join(rows) + "</table>"
     )
 
 

@@ -178,8 +178,11 @@ SENTENCE_COLUMNS = [
     "text",
     "is_heading",
     *SCHEMES,
+    "sources",
+    "scores",
     "evidence",
     "lexicon_versions",
+    "model_version",
 ]
 
 

@@ -1,9 +1,13 @@
 """Tag the sentences of extracted pages with the lexicons: the rows of ``sentences.parquet``.
 
-Glue between :mod:`nlp.segment`, :mod:`nlp.lexicon` and the stored pages: one function
-turns a document's pages into a table with one row per sentence, its labels per scheme
-and their evidence. The caller loads the pipeline and the matcher once and passes them
-in; this module keeps no state.
+Glue between :mod:`nlp.segment`, :mod:`nlp.lexicon`, :mod:`nlp.classify` and the stored
+pages: one function turns a document's pages into a table with one row per sentence, its
+labels per scheme, their sources, the classifier's scores and the lexicon evidence. The
+caller loads the pipeline, the matcher and the classifier once and passes them in; this
+module keeps no state.
+
+Without a classifier the labels are the lexicons' (source ``lexicon``, score 1.0 for a
+label given and 0.0 otherwise), so the table has the same columns either way.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import pandas as pd
 from spacy.language import Language
 
+from nlp.classify import SentenceClassifier, lexicon_only_predictions
 from nlp.codebook import SCHEMES
 from nlp.extract import Page
 from nlp.lexicon import LexiconMatcher, tag_pages
@@ -33,20 +38,31 @@ def lexicon_fingerprint(directory: Path) -> str:
     return h.hexdigest()[:12]
 
 
+def model_key(fingerprint: str, model_version: str | None) -> str:
+    """Cache key of tagged sentences: the lexicon fingerprint and the model version."""
+    return f"{fingerprint}-{model_version}" if model_version else fingerprint
+
+
 def tag_document(
     nlp: Language,
     matcher: LexiconMatcher,
     pages: Iterable[Page],
     batch_size: int = DEFAULT_BATCH_SIZE,
+    classifier: SentenceClassifier | None = None,
 ) -> pd.DataFrame:
-    """Segment and tag the pages of one document; return one row per sentence.
+    """Segment, tag and classify the pages of one document; return one row per sentence.
 
-    Label columns (one per scheme) hold sorted lists of label ids; ``evidence`` is a
-    JSON object ``{scheme: {label: [[entry_id, surface, start, end], ...]}}`` with
-    offsets into the page text.
+    Label columns (one per scheme) hold the final labels (lexicon and classifier
+    combined by the model's rule of each scheme), as lists in codebook order;
+    ``sources`` is JSON ``{scheme: {label: "lexicon"|"classifier"|"both"}}``,
+    ``scores`` JSON ``{scheme: {label: probability}}`` and ``model_version`` the
+    model's version ("" without one). ``evidence`` is JSON
+    ``{scheme: {label: [[entry_id, surface, start, end], ...]}}`` with offsets into
+    the page text: what the lexicons matched, whether or not the label was kept.
     """
     versions = json.dumps(matcher.versions, sort_keys=True)
     rows: list[dict[str, Any]] = []
+    found: list[Any] = []
     usable = (p for p in pages if p.text.strip())
     for sentence, tags in tag_pages(nlp, matcher, usable, batch_size=batch_size):
         row: dict[str, Any] = {
@@ -69,7 +85,19 @@ def tag_document(
             ),
             "lexicon_versions": versions,
         }
-        for scheme in SCHEMES:
-            row[scheme] = sorted(tags.get(scheme, {}))
         rows.append(row)
+        found.append(tags)
+    texts = [row["text"] for row in rows]
+    if classifier is None:
+        predictions = lexicon_only_predictions(texts, found)
+        version = ""
+    else:
+        predictions = classifier.predict(texts, found) if rows else []
+        version = str(classifier.meta.get("version", ""))
+    for row, pred in zip(rows, predictions, strict=True):
+        for scheme in SCHEMES:
+            row[scheme] = pred.labels.get(scheme, [])
+        row["sources"] = json.dumps(pred.sources, ensure_ascii=False, sort_keys=True)
+        row["scores"] = json.dumps(pred.scores, ensure_ascii=False, sort_keys=True)
+        row["model_version"] = version
     return pd.DataFrame(rows, columns=SENTENCE_COLUMNS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nlp.codebook import CODEBOOK_LABELS
 from tests.pdfgen import image_only_pdf, text_pdf
 
 VALPUB = Path(sys.executable).parent / "valpub"
@@ -38,7 +40,16 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
     (corpus / "vide.pdf").write_bytes(b"")
     out = tmp_path / "out"
 
-    first = run("--corpus", str(corpus), "--out", str(out), "--workers", "2", cwd=tmp_path)
+    first = run(
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-classifier",
+        cwd=tmp_path,
+    )
     assert first.returncode == 0, first.stderr[-2000:]
     docs = pd.read_parquet(out / "documents.parquet").set_index("file")
     assert docs.loc["valmont/strategie.pdf", "status"] == "ok"
@@ -70,12 +81,60 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
 
     mtime = (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns
     tag_mtime = tagged[0].stat().st_mtime_ns
-    second = run("--corpus", str(corpus), "--out", str(out), cwd=tmp_path)
+    second = run("--corpus", str(corpus), "--out", str(out), "--no-classifier", cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == mtime  # reused, not redone
     assert tagged[0].stat().st_mtime_ns == tag_mtime
     again = pd.read_parquet(out / "documents.parquet").set_index("file")
     assert again["status"].to_dict() == docs["status"].to_dict()
+
+
+def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
+    tmp_path: Path, trained_models: Path
+) -> None:
+    from nlp.models import Registry
+
+    corpus = tmp_path / "corpus"
+    (corpus / "valmont").mkdir(parents=True)
+    text_pdf(corpus / "valmont" / "strategie.pdf", [[TEXT], [TEXT]], header="Valmont", footer=True)
+    models = tmp_path / "models"
+    shutil.copytree(trained_models, models)
+    registry = Registry(models)
+    first_version = registry.current()
+    assert first_version is not None
+    out = tmp_path / "out"
+    args = ("--corpus", str(corpus), "--out", str(out), "--models", str(models))
+
+    first = run(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    assert (sentences["model_version"] == first_version).all()
+    for _, row in sentences.iterrows():
+        sources = json.loads(row["sources"])
+        scores = json.loads(row["scores"])
+        for scheme in ("public_value", "coproduction", "pillar"):
+            assert sorted(sources[scheme]) == sorted(row[scheme])  # every label has a source
+            assert set(scores[scheme]) == set(CODEBOOK_LABELS[scheme])
+            assert all(0.0 <= p <= 1.0 for p in scores[scheme].values())
+    # the classifier keeps what both it and the lexicons see in this sentence
+    assert all("inclusion" in labels for labels in sentences["pillar"])
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f'data-model-version="{first_version}"' in report
+
+    # a new current version: tagging redone, extraction reused
+    sha = sentences["doc_sha256"].iloc[0]
+    pages_mtime = (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns
+    second_version = first_version[:-1] + ("0" if first_version[-1] != "0" else "1")
+    bundle = registry.load(first_version)
+    bundle["meta"] = {**bundle["meta"], "version": second_version}
+    registry.save(second_version, bundle, registry.metrics(first_version), "copy")
+    registry.promote(second_version, force=True)
+    second = run(*args, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr[-2000:]
+    again = pd.read_parquet(out / "sentences.parquet")
+    assert (again["model_version"] == second_version).all()
+    assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == pages_mtime
+    assert len(list((out / "sentences").glob(f"{sha}.*.parquet"))) == 1  # stale one removed
 
 
 def test_run_refuses_a_missing_corpus_with_a_clear_message(tmp_path: Path) -> None:
