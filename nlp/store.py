@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
@@ -24,6 +25,7 @@ from typing import IO, Any
 import pandas as pd
 
 from nlp.codebook import SCHEMES
+from nlp.errors import NlpError
 from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page
 
 #: Mode of the files written here (mkstemp alone would make them private, 0600).
@@ -49,6 +51,78 @@ DOCUMENT_COLUMNS = [
 ]
 
 
+def _tmp_prefix(path: Path) -> str:
+    # The writer's process id is part of the name, so that a later run can tell the
+    # leftovers of a killed process from files being written right now.
+    return f".{path.name}.{os.getpid()}."
+
+
+_TMP_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def sweep_temporary(root: Path) -> list[Path]:
+    """Remove the temporary files that killed writers left under ``root``; return them.
+
+    Every file is written under a temporary name holding the writer's process id and
+    renamed into place when complete (:func:`atomic_open`, :class:`PageWriter`), so a
+    run killed with SIGKILL leaves at most such files, never a half-written output. A
+    temporary file whose process is gone can only be such a leftover.
+    """
+    removed = []
+    for path in Path(root).rglob(".*.tmp"):
+        match = _TMP_NAME.match(path.name)
+        if match and not _alive(int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+class OutputBusyError(NlpError):
+    """Another process is running the pipeline into the same output folder."""
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """Hold the output folder for one run: a second run into it fails at once, clearly.
+
+    An advisory lock on ``out/.valpub.lock``; the system releases it when the holder
+    exits, even killed, so a crash never leaves the folder locked.
+    """
+    import fcntl
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".valpub.lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise OutputBusyError(
+                f"another valpub run (process {holder}) is writing to {out}; "
+                "wait for it to finish or choose another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success, move it over ``path``.
@@ -57,7 +131,7 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent)
     os.fchmod(fd, _FILE_MODE)
     try:
         encoding = None if "b" in mode else "utf-8"
@@ -101,7 +175,7 @@ class PageWriter:
         self.path = pages_path(out, sha256)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            prefix=_tmp_prefix(self.path), suffix=".tmp", dir=self.path.parent
         )
         os.fchmod(fd, _FILE_MODE)
         self._fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
