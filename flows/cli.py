@@ -226,11 +226,13 @@ def pull(
 
 
 def _mount_subcommands() -> None:
+    from flows.export_cmds import register as register_export_commands
     from flows.lexicon_cmds import app as lexicon_app
     from flows.model_cmds import register as register_model_commands
 
     app.add_typer(lexicon_app, name="lexicon", help="Check and explore the lexicons.")
     register_model_commands(app)
+    register_export_commands(app)
 
 
 _mount_subcommands()
