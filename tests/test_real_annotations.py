@@ -57,9 +57,10 @@ KEYS = {
     "annotator",
 }
 SAMPLE = 40
-# Labels the annotated part of the corpus (council minutes, mostly) has too few of:
-# "enhanced" once, "phasing" never. Checked for validity, not for a minimum count.
-SPARSE = {("coproduction", "enhanced"), ("obstacle", "phasing")}
+# Labels checked for validity only, not for a minimum count. Empty since the strategy
+# documents were annotated: every label now has at least 3 real positives ("enhanced" and
+# "phasing", long the rarest, have about a dozen each).
+SPARSE: set[tuple[str, str]] = set()
 
 
 def sentence_hash(text: str) -> str:
@@ -107,12 +108,12 @@ def test_no_text_anywhere() -> None:
 
 
 def test_size_and_spread(records: list[dict[str, Any]]) -> None:
-    assert len(records) >= 450
+    assert len(records) >= 600
     ids = [r["id"] for r in records]
     assert len(ids) == len(set(ids))
     keys = [(r["doc_sha256"], r["sentence_hash"]) for r in records]
     assert len(keys) == len(set(keys)), "a sentence is annotated twice"
-    assert len({r["doc_sha256"] for r in records}) >= 120
+    assert len({r["doc_sha256"] for r in records}) >= 150
     # One file name per document.
     names: dict[str, set[str]] = defaultdict(set)
     for rec in records:
