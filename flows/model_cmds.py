@@ -105,11 +105,27 @@ class _Data:
     heldout: list[Example]
     real: Resolution
     lex: dict[str, sp.csr_matrix] = field(default_factory=dict)
+    extra: list[Example] = field(default_factory=list)
+    extra_report: dict[str, int] = field(default_factory=dict)
 
 
 def _prepare(
-    lexicons: Path, train: Path, heldout: Path, real: Path, corpus: Path, use_real: bool
+    lexicons: Path,
+    train: Path,
+    heldout: Path,
+    real: Path,
+    corpus: Path,
+    use_real: bool,
+    extra: Sequence[Example] = (),
+    outputs: Path = Path("outputs"),
 ) -> _Data:
+    """Load spaCy, the lexicons and every data set, and compute their lexicon matrices.
+
+    ``extra`` examples (the analysts' annotations) join the training data only: one
+    whose sentence is in the held-out split or among the real annotations is left out
+    (so promotion stays comparable), and one whose sentence is in the training file
+    replaces that record (the analyst's decision is the newer one).
+    """
     from nlp.classify import lexicon_matrix, lexicon_tags
     from nlp.training import Resolution, load_examples, load_standoff, resolve_standoff
 
@@ -124,8 +140,8 @@ def _prepare(
         data.real = resolve_standoff(
             records,
             corpus,
-            pages_dir=Path("outputs") / "pages",
-            cache_dir=Path("outputs") / "cache",
+            pages_dir=outputs / "pages",
+            cache_dir=outputs / "cache",
         )
         if data.real.unresolved:
             _err(
@@ -134,13 +150,33 @@ def _prepare(
             )
     if data.real.skipped_reason:
         _err(f"real annotations skipped: {data.real.skipped_reason}")
+    if extra:
+        _merge_extra(data, extra)
     for name, examples in (
         ("train", data.train),
         ("heldout", data.heldout),
         ("real", data.real.examples),
+        ("extra", data.extra),
     ):
         data.lex[name] = lexicon_matrix(lexicon_tags(nlp, matcher, [ex.text for ex in examples]))
     return data
+
+
+def _merge_extra(data: _Data, extra: Sequence[Example]) -> None:
+    from nlp.training import sentence_hash
+
+    evaluated = {sentence_hash(ex.text) for ex in [*data.heldout, *data.real.examples]}
+    kept = [ex for ex in extra if sentence_hash(ex.text) not in evaluated]
+    mine = {sentence_hash(ex.text) for ex in kept}
+    before = len(data.train)
+    data.train = [ex for ex in data.train if sentence_hash(ex.text) not in mine]
+    data.extra = kept
+    data.extra_report = {
+        "given": len(extra),
+        "used": len(kept),
+        "left_out_evaluated": len(extra) - len(kept),
+        "replaced_training": before - len(data.train),
+    }
 
 
 def _summary(block: dict[str, Any] | None) -> float | None:
@@ -169,8 +205,10 @@ def _real_cv(
         return None
     per_fold = []
     for train_idx, test_idx in kfold_indices(real, folds):
-        examples = data.train + [real[i] for i in train_idx]
-        lex = sp.vstack([data.lex["train"], data.lex["real"][train_idx]], format="csr")
+        examples = data.train + data.extra + [real[i] for i in train_idx]
+        lex = sp.vstack(
+            [data.lex["train"], data.lex["extra"], data.lex["real"][train_idx]], format="csr"
+        )
         ys = {s: label_matrix(examples, s) for s in SCHEMES}
         word, char, models, _x = _fit_parts([ex.text for ex in examples], lex, ys, config)
         bundle = base.to_bundle() | {"word": word, "char": char, "models": models}
@@ -204,12 +242,13 @@ def _train_and_measure(
 
     from nlp.classify import evaluate, train
 
-    examples = data.train + (data.real.examples if with_real else [])
-    lex = (
-        sp.vstack([data.lex["train"], data.lex["real"]], format="csr")
-        if with_real and data.real.examples
-        else data.lex["train"]
-    )
+    examples = data.train + data.extra + (data.real.examples if with_real else [])
+    parts = [data.lex["train"]]
+    if data.extra:
+        parts.append(data.lex["extra"])
+    if with_real and data.real.examples:
+        parts.append(data.lex["real"])
+    lex = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
     clf, report = train(examples, lex, config)
     metrics: dict[str, Any] = {
         "rules": report.rules,
@@ -227,11 +266,13 @@ def _train_and_measure(
     return clf, metrics
 
 
-def _fingerprint(paths: Sequence[Path]) -> str:
+def _fingerprint(paths: Sequence[Path], extra: Sequence[Example] = ()) -> str:
     digest = hashlib.sha256()
     for path in paths:
         if path.is_file():
             digest.update(path.read_bytes())
+    for ex in extra:
+        digest.update(json.dumps([ex.id, ex.text, ex.labels], sort_keys=True).encode("utf-8"))
     for path in sorted((ROOT / "nlp").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -258,6 +299,35 @@ def train_cmd(
 
     Example: valpub train --models outputs/models
     """
+    train_model(
+        lexicons, models, train_file, heldout, real, corpus, c, folds, with_real, promote, force
+    )
+
+
+def train_model(
+    lexicons: Path,
+    models: Path,
+    train_file: Path,
+    heldout: Path,
+    real: Path,
+    corpus: Path,
+    c: float = 16.0,
+    folds: int = 5,
+    with_real: bool = True,
+    promote: bool = True,
+    force: bool = False,
+    *,
+    extra: Sequence[Example] = (),
+    extra_source: str | None = None,
+    outputs: Path = Path("outputs"),
+) -> str:
+    """What ``valpub train`` does; ``extra`` examples (analysts') join the training data.
+
+    ``extra_source`` (e.g. the annotation store's URL) is recorded in the metrics with
+    the counts of analysts' examples used and left out; ``outputs`` is where the pages
+    and the cache of resolved real sentences are read and written. Returns the stored
+    version; raises ``typer.Exit(1)`` when it is not promoted (worse, without force).
+    """
     from nlp.classify import TrainConfig
     from nlp.lexicon import load_lexicons
     from nlp.models import ModelError, Registry, model_card
@@ -265,16 +335,18 @@ def train_cmd(
 
     _quiet_sklearn()
     started = time.perf_counter()
-    data = _prepare(lexicons, train_file, heldout, real, corpus, with_real)
+    data = _prepare(lexicons, train_file, heldout, real, corpus, with_real, extra, outputs)
     config = TrainConfig(c=c, folds=folds)
     clf, metrics = _train_and_measure(data, config, with_real)
     paths = [train_file, heldout, real]
     registry = Registry(models)
-    version = registry.new_version(_fingerprint(paths))
+    version = registry.new_version(_fingerprint(paths, data.extra))
     summary = {
         "heldout_macro_f1": _summary(metrics["heldout"]),
         "real_macro_f1": _summary(metrics.get("real_cv") or metrics.get("real")),
-        "train_size": len(data.train) + (len(data.real.examples) if with_real else 0),
+        "train_size": len(data.train)
+        + len(data.extra)
+        + (len(data.real.examples) if with_real else 0),
     }
     metrics.update(
         {
@@ -293,6 +365,15 @@ def train_cmd(
             "summary": summary,
         }
     )
+    if extra_source is not None:
+        counts = {"given": 0, "used": 0, "left_out_evaluated": 0, "replaced_training": 0}
+        counts.update(data.extra_report)
+        metrics["annotations"] = {"source": extra_source, **counts}
+        typer.echo(
+            f"analysts' examples in the training data: {counts['used']} (left out as in a "
+            f"held-out set: {counts['left_out_evaluated']}; replacing a training record: "
+            f"{counts['replaced_training']})"
+        )
     bundle = clf.to_bundle()
     bundle["meta"] = {**bundle["meta"], "version": version}
     folder = registry.save(version, bundle, metrics, model_card(metrics))
@@ -311,6 +392,7 @@ def train_cmd(
             _err(f"not promoted: {exc}")
             raise typer.Exit(1) from exc
         typer.echo(f"promoted {version} ({why})")
+    return version
 
 
 def evaluate_cmd(
