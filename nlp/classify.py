@@ -12,8 +12,11 @@ Features (shared by the six schemes, fitted once on the training texts):
 Model: per scheme, ``OneVsRestClassifier(LogisticRegression(class_weight="balanced"))``.
 Balanced weights shift the probabilities upwards for rare labels, so each label gets its
 own decision threshold, chosen to maximise F1 on out-of-fold probabilities of an
-iteratively stratified k-fold cross-validation of the training set (the probabilities
-are used for ranking and reported as scores; the thresholds, not 0.5, decide).
+iteratively stratified k-fold cross-validation of the training set (the thresholds, not
+0.5, decide). The scores are calibrated: per label, Platt scaling fitted on the same
+out-of-fold probabilities maps them back to observed frequencies (Brier score before
+and after in the metrics); the map is increasing and the thresholds are stored through
+it, so calibration changes the scores, never the decisions.
 
 Combination with the lexicons: for each scheme one rule among ``lexicon`` (lexicon
 only), ``classifier`` (classifier only), ``union`` (either) and ``agreement`` (both) is
@@ -221,6 +224,44 @@ def best_thresholds(y: npt.NDArray[Any], proba: npt.NDArray[Any]) -> npt.NDArray
     return out
 
 
+def _logit(p: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    q = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)), dtype=np.float64)
+
+
+def fit_calibration(y: npt.NDArray[Any], proba: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Per label, Platt scaling ``(a, b)`` of out-of-fold probabilities.
+
+    Balanced class weights push the logistic regressions' probabilities of rare labels
+    far above their frequency; ``sigmoid(a * logit(p) + b)`` fitted on out-of-fold
+    predictions brings them back to observed frequencies. The map is increasing
+    (``a > 0``; a label it cannot be fitted for keeps ``(1, 0)``, the identity), so
+    decisions at the mapped thresholds are the same as before calibration.
+    """
+    out = np.tile(np.array([1.0, 0.0]), (y.shape[1], 1))
+    for j in range(y.shape[1]):
+        t = y[:, j].astype(int)
+        if t.min() == t.max():
+            continue
+        model = LogisticRegression(C=100.0, solver="lbfgs", max_iter=1000)
+        model.fit(_logit(proba[:, j]).reshape(-1, 1), t)
+        a, b = float(model.coef_[0, 0]), float(model.intercept_[0])
+        if a > 0:
+            out[j] = (a, b)
+    return out
+
+
+def calibrate(proba: npt.NDArray[Any], calibration: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Apply :func:`fit_calibration`'s maps to a probability matrix (or a threshold row)."""
+    z = _logit(proba) * calibration[:, 0] + calibration[:, 1]
+    return np.asarray(1 / (1 + np.exp(-z)), dtype=np.float64)
+
+
+def brier(y: npt.NDArray[Any], proba: npt.NDArray[Any]) -> float:
+    """Mean squared error of the probabilities over every (sentence, label) cell."""
+    return round(float(np.mean((np.asarray(proba, dtype=float) - y) ** 2)), 5) if y.size else 0.0
+
+
 # --------------------------------------------------------------------------- the model
 
 
@@ -270,6 +311,10 @@ class SentenceClassifier:
             s: np.asarray(v, dtype=float) for s, v in bundle["thresholds"].items()
         }
         self.rules: dict[str, str] = dict(bundle["rules"])
+        # bundles saved before calibration existed: identity maps
+        self.calibration: dict[str, npt.NDArray[np.float64]] = {
+            s: np.asarray(v, dtype=float) for s, v in bundle.get("calibration", {}).items()
+        }
         self.lexicon_weight = float(bundle["lexicon_weight"])
         self.use_lexicon_features = bool(bundle["use_lexicon_features"])
         self.meta: dict[str, Any] = dict(bundle.get("meta", {}))
@@ -283,6 +328,7 @@ class SentenceClassifier:
             "models": dict(self.models),
             "thresholds": {s: np.asarray(v, dtype=float) for s, v in self.thresholds.items()},
             "rules": dict(self.rules),
+            "calibration": {s: np.asarray(v, dtype=float) for s, v in self.calibration.items()},
             "lexicon_weight": self.lexicon_weight,
             "use_lexicon_features": self.use_lexicon_features,
             "meta": dict(self.meta),
@@ -303,9 +349,13 @@ class SentenceClassifier:
     def predict_proba(
         self, texts: Sequence[str], lex: sp.csr_matrix
     ) -> dict[str, npt.NDArray[Any]]:
-        """Per scheme, the probability matrix (texts x labels, codebook order)."""
+        """Per scheme, the calibrated probability matrix (texts x labels, codebook order)."""
         x = self.features(texts, lex)
-        return {s: _proba(self.models[s], x) for s in self.schemes}
+        out = {}
+        for s in self.schemes:
+            proba = _proba(self.models[s], x)
+            out[s] = calibrate(proba, self.calibration[s]) if s in self.calibration else proba
+        return out
 
     def decide(
         self, proba: Mapping[str, npt.NDArray[Any]], lex: sp.csr_matrix
@@ -484,6 +534,7 @@ def train(
     oof = cross_validated_proba(examples, lex, config)
     ys = {s: label_matrix(examples, s) for s in SCHEMES}
     thresholds: dict[str, npt.NDArray[np.float64]] = {}
+    calibration: dict[str, npt.NDArray[np.float64]] = {}
     rules: dict[str, str] = {}
     rule_f1: dict[str, dict[str, float]] = {}
     cv: dict[str, dict[str, Any]] = {}
@@ -495,7 +546,9 @@ def train(
     for scheme in SCHEMES:
         y = ys[scheme]
         th = best_thresholds(y, oof[scheme])
-        thresholds[scheme] = th
+        calibration[scheme] = fit_calibration(y, oof[scheme])
+        # stored in calibrated space, so that scores and thresholds compare directly
+        thresholds[scheme] = calibrate(th, calibration[scheme])
         clf = (oof[scheme] >= th).astype(np.int8)
         lexd = lexicon_labels(lex, scheme)
         scores = {r: round(_macro(y[judge], combine(r, lexd[judge], clf[judge])), 4) for r in RULES}
@@ -506,6 +559,10 @@ def train(
             "lexicon": prf(y, lexd, names),
             "classifier": prf(y, clf, names),
             "combined": prf(y, combine(rules[scheme], lexd, clf), names),
+            "brier": {
+                "raw": brier(y, oof[scheme]),
+                "calibrated": brier(y, calibrate(oof[scheme], calibration[scheme])),
+            },
         }
     word, char, models, _x = _fit_parts([ex.text for ex in examples], lex, ys, config)
     classifier = SentenceClassifier(
@@ -516,6 +573,7 @@ def train(
             "models": models,
             "thresholds": thresholds,
             "rules": rules,
+            "calibration": calibration,
             "lexicon_weight": config.lexicon_weight,
             "use_lexicon_features": config.use_lexicon_features,
             "meta": {"c": config.c, "folds": config.folds, "train_size": len(examples)},
@@ -550,6 +608,7 @@ def evaluate(
             "lexicon": prf(y, lexd, names),
             "classifier": prf(y, clf, names),
             "combined": prf(y, final, names),
+            "brier": brier(y, proba[scheme]),
         }
     return out
 

@@ -95,7 +95,9 @@ def test_training_learns_and_records_its_choices(small) -> None:
         assert set(report.rule_macro_f1[scheme]) == set(RULES)
         assert clf.rules[scheme] == report.rules[scheme]
         assert len(clf.thresholds[scheme]) == len(CODEBOOK_LABELS[scheme])
-        assert all(0.05 <= t <= 0.95 for t in clf.thresholds[scheme])
+        assert all(0.0 < t < 1.0 for t in clf.thresholds[scheme])  # calibrated space
+        brier = report.cv[scheme]["brier"]
+        assert brier["calibrated"] <= brier["raw"] + 1e-9
 
 
 def test_classifier_beats_chance_on_unseen_sentences(
@@ -106,7 +108,8 @@ def test_classifier_beats_chance_on_unseen_sentences(
     lex = lexicon_matrix(lexicon_tags(nlp, lexicon_matcher, [e.text for e in held]))
     figures = evaluate(clf, held, lex)
     pv = figures["public_value"]
-    assert set(pv) == {"rule", "lexicon", "classifier", "combined"}
+    assert set(pv) == {"rule", "lexicon", "classifier", "combined", "brier"}
+    assert 0.0 < pv["brier"] < 0.2
     assert pv["classifier"]["macro_f1"] > 0.35, pv["classifier"]
     assert set(pv["combined"]["labels"]) == set(CODEBOOK_LABELS["public_value"])
 
@@ -144,3 +147,26 @@ def test_lexicon_only_predictions(nlp: Language, lexicon_matcher: LexiconMatcher
     assert preds[0].scores["coproduction"]["active"] == 1.0
     assert preds[0].scores["coproduction"]["enhanced"] == 0.0
     assert preds[0].sources["coproduction"]["active"] == "lexicon"
+
+
+def test_calibration_is_increasing_lowers_the_brier_score_and_keeps_decisions() -> None:
+    from nlp.classify import best_thresholds, brier, calibrate, fit_calibration
+
+    rng = np.random.default_rng(0)
+    truth = rng.random((400, 3)) < np.array([0.05, 0.2, 0.5])
+    # over-confident scores, as balanced class weights give for rare labels
+    raw = np.clip(0.35 + 0.4 * truth + rng.normal(0, 0.15, truth.shape), 0.01, 0.99)
+    y = truth.astype(np.int8)
+    cal = fit_calibration(y, raw)
+    assert (cal[:, 0] > 0).all()
+    calibrated = calibrate(raw, cal)
+    assert brier(y, calibrated) < brier(y, raw)
+    assert calibrated[:, 0].mean() < raw[:, 0].mean()  # the rare label is brought down
+    order = np.argsort(raw[:, 1])
+    assert (np.diff(calibrated[order, 1]) >= -1e-12).all()  # increasing
+    th = best_thresholds(y, raw)
+    assert ((raw >= th) == (calibrated >= calibrate(th, cal))).all()
+    constant = np.zeros((10, 1), dtype=np.int8)  # a label never seen: identity
+    assert np.allclose(
+        calibrate(np.full((10, 1), 0.3), fit_calibration(constant, np.full((10, 1), 0.3))), 0.3
+    )
