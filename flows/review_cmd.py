@@ -1,0 +1,98 @@
+"""``valpub review``: start the analysts' review app (Streamlit) over a run's outputs.
+
+The lead mounts it with :func:`register`. The command checks that the output folder
+holds a run and that the annotation store opens (it is created or migrated then), and
+replaces itself with ``python -m streamlit run review/app.py``: bound to 127.0.0.1
+unless told otherwise, headless (no browser opened), without usage statistics.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "review" / "app.py"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def streamlit_command(out: Path, host: str, port: int, store: str, corpus: Path) -> list[str]:
+    """The ``streamlit run`` command line of the review app."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_SCRIPT),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # the app is not edited while it runs: no file watching, no reloads
+        "--server.fileWatcherType",
+        "none",
+        # the analysts' menu only (no "Deploy" button, no developer options)
+        "--client.toolbarMode",
+        "viewer",
+        "--",
+        "--out",
+        str(Path(out).resolve()),
+        "--store",
+        store,
+        "--corpus",
+        str(Path(corpus).resolve()),
+    ]
+
+
+def review_cmd(
+    out: Annotated[Path, typer.Option(help="Output folder of `valpub run`.")] = Path("outputs"),
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+    store: Annotated[
+        str | None,
+        typer.Option(help="Annotation store URL (default: sqlite:///OUT/annotations.db)."),
+    ] = None,
+    corpus: Annotated[
+        Path, typer.Option(help="Corpus folder of the run, to show the PDF pages.")
+    ] = Path("corpus"),
+) -> None:
+    """Start the review app (in French) in the browser: matrix, territories, sentences to review.
+
+    Analysts accept, reject or add labels; each decision is stored at once in the
+    annotation store with their name and the time, and `valpub retrain` learns from them.
+    Open the address it prints; stop it with Ctrl+C.
+
+    Example: valpub review --out outputs
+    """
+    from nlp.annotations import AnnotationStore, store_url
+
+    if not (out / "sentences.parquet").is_file():
+        _fail(f"{out} holds no sentences.parquet: run `valpub run --out {out}` first")
+    url = store or store_url(out)
+    try:
+        AnnotationStore(url).close()
+    except Exception as exc:  # a bad URL, a missing driver, a newer schema...
+        _fail(f"cannot open the annotation store {url}: {exc}")
+    command = streamlit_command(out, host, port, url, corpus)
+    typer.echo(f"review app on http://{host}:{port} (annotations: {url}); Ctrl+C stops it")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``valpub review`` to the command line."""
+    app.command("review")(review_cmd)

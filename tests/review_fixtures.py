@@ -1,0 +1,73 @@
+"""A small real run for the review app's tests, built once per test session.
+
+The sample corpus (``corpus/``) goes through the real pipeline (Prefect flow,
+pdfplumber, spaCy, lexicons, classifier) into a temporary folder. The classifier is
+trained first, by the real training command, on a slice of the shipped training
+sentences (240 + 80 held out, two folds: about 15 s instead of a minute or more), so that
+the run has a model version, a model card and classifier labels; the tests are about the
+app, not about the model's quality.
+
+Both review test files import :func:`review_run`; the run is cached here, not by the
+fixture, because pytest would otherwise build it once per importing module.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+TRAINING = CORPUS / "training"
+LEXICONS = ROOT / "lexicons"
+TRAIN_LINES, HELDOUT_LINES, FOLDS = 240, 80, 2
+
+_RUNS: dict[str, Path] = {}
+
+
+def _head(src: Path, dst: Path, lines: int) -> Path:
+    with src.open(encoding="utf-8") as fin, dst.open("w", encoding="utf-8") as fout:
+        fout.writelines(islice(fin, lines))
+    return dst
+
+
+def build_run(base: Path) -> Path:
+    """Train a small model, then run the pipeline on the sample corpus into ``base/out``."""
+    os.environ.setdefault(
+        "PREFECT_HOME", str(Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}")
+    )
+    from flows.cli import _prefect_environment
+
+    _prefect_environment()  # offline, quiet, no telemetry: what `valpub run` sets
+    from flows.model_cmds import train_cmd
+    from flows.pipeline import run_pipeline
+
+    out = base / "out"
+    data = base / "training"
+    data.mkdir(parents=True, exist_ok=True)
+    train_cmd(
+        lexicons=LEXICONS,
+        models=out / "models",
+        train_file=_head(TRAINING / "train.jsonl", data / "train.jsonl", TRAIN_LINES),
+        heldout=_head(TRAINING / "heldout.jsonl", data / "heldout.jsonl", HELDOUT_LINES),
+        with_real=False,
+        folds=FOLDS,
+    )
+    run_pipeline(CORPUS, out, workers=2)
+    return out
+
+
+@pytest.fixture(scope="session")
+def review_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of a real run on the sample corpus, with a current model.
+
+    Tests must not modify it (copy it first).
+    """
+    key = str(tmp_path_factory.getbasetemp())
+    if key not in _RUNS:
+        _RUNS[key] = build_run(tmp_path_factory.mktemp("review-run"))
+    return _RUNS[key]
