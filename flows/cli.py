@@ -226,13 +226,17 @@ def pull(
 
 
 def _mount_subcommands() -> None:
+    from flows.annotate_cmds import register as register_annotate_commands
     from flows.export_cmds import register as register_export_commands
     from flows.lexicon_cmds import app as lexicon_app
     from flows.model_cmds import register as register_model_commands
+    from flows.review_cmd import register as register_review_command
 
     app.add_typer(lexicon_app, name="lexicon", help="Check and explore the lexicons.")
     register_model_commands(app)
     register_export_commands(app)
+    register_annotate_commands(app)
+    register_review_command(app)
 
 
 _mount_subcommands()
