@@ -57,6 +57,8 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/extract_bench.py
+	$(PY) benchmarks/tag_text_bench.py
+	$(PY) benchmarks/pipeline_bench.py
 
 samples: $(VENV)/.installed-dev
 	$(PY) corpus/make_samples.py

@@ -7,8 +7,12 @@ need no flow do not import Prefect, so they start fast. Library errors
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import warnings
+from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +61,13 @@ def _prefect_environment() -> None:
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
+class Runner(StrEnum):
+    """Task runners of `valpub run`."""
+
+    process = "process"
+    dask = "dask"
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -88,6 +99,26 @@ def run(
         bool,
         typer.Option(help="When no model exists yet, train one from the shipped sentences."),
     ] = True,
+    runner: Annotated[
+        Runner,
+        typer.Option(
+            help="Where tasks run: worker processes here, or a Dask cluster (see --dask-address)."
+        ),
+    ] = Runner.process,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Scheduler of an existing Dask cluster (tcp://HOST:8786); implies --runner "
+            "dask. Without it, --runner dask starts a local cluster of --workers processes."
+        ),
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on standard error (default: when it is a terminal).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on a corpus folder.
@@ -98,6 +129,8 @@ def run(
 
     Example: valpub run --corpus corpus --out outputs
     """
+    import time
+
     _setup_logging(verbose)
     if not corpus.is_dir():
         _fail(f"corpus folder {corpus} does not exist")
@@ -106,11 +139,15 @@ def run(
     from flows.pipeline import run_pipeline
     from nlp.extract import default_workers
 
+    started = time.monotonic()
     try:
         rows = run_pipeline(
             corpus,
             out,
             workers or default_workers(),
+            runner="dask" if dask_address else runner.value,
+            dask_address=dask_address,
+            progress=progress,
             timeout=timeout,
             max_bytes=int(max_mb * 2**20),
             force=force,
@@ -123,7 +160,7 @@ def run(
         _fail(str(exc))
         return
     _print_documents(rows)
-    _print_tagging(out / "sentences.parquet")
+    _print_tagging(out / "sentences.parquet", time.monotonic() - started)
     typer.echo(f"\nOutputs in {out.resolve()}:")
     typer.echo(f"  {out / 'documents.parquet'} (and .csv): one row per document, with status")
     typer.echo(f"  {out / 'pages'}/<sha256>.jsonl: clean text of every page")
@@ -151,19 +188,182 @@ def _print_documents(rows: list[dict[str, object]]) -> None:
     typer.echo(f"{len(rows)} documents ({summary}), {pages} pages")
 
 
-def _print_tagging(path: Path) -> None:
+def _print_tagging(path: Path, seconds: float | None = None) -> None:
     import pandas as pd
 
     from nlp.codebook import SCHEMES
 
+    took = f" (run took {seconds:.1f} s)" if seconds is not None else ""
     if not path.is_file():
+        if took:
+            typer.echo(took.strip(" ()"))
         return
     frame = pd.read_parquet(path)
     if frame.empty:
-        typer.echo("no sentence tagged")
+        typer.echo(f"no sentence tagged{took}")
         return
     shares = ", ".join(f"{s} {(frame[s].str.len() > 0).mean():.0%}" for s in SCHEMES)
+    versions = sorted({str(v) for v in frame.get("model_version", pd.Series(dtype=str))} - {""})
+    model = ", ".join(versions) if versions else "none (lexicons only)"
     typer.echo(f"{len(frame)} sentences; with at least one label: {shares}")
+    typer.echo(f"classifier: {model}{took}")
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="When to run: a cron expression.")] = "0 3 * * *",
+    timezone: Annotated[
+        str, typer.Option(help="Time zone of the cron expression (IANA name).")
+    ] = "UTC",
+    corpus: Annotated[
+        Path, typer.Option(help="Folder of PDFs (with manifest.csv).")
+    ] = DEFAULT_CORPUS,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    workers: Annotated[
+        int, typer.Option(help="Documents processed in parallel (0: one per core).")
+    ] = 0,
+    name: Annotated[str, typer.Option(help="Name of the deployment.")] = "valpub",
+    runner: Annotated[Runner, typer.Option(help="Where tasks run (as for `run`).")] = (
+        Runner.process
+    ),
+    dask_address: Annotated[
+        str | None, typer.Option(help="Scheduler of an existing Dask cluster.")
+    ] = None,
+    models: Annotated[
+        Path | None,
+        typer.Option(help="Folder of classifier versions (default: OUT/models)."),
+    ] = None,
+    classifier: Annotated[
+        bool, typer.Option(help="Add the classifier's labels to the lexicons'.")
+    ] = True,
+) -> None:
+    """Run the pipeline on a schedule: a Prefect deployment served by this process.
+
+    Stays in the foreground, starts a run at each time the cron expression gives (and
+    any run asked for with `prefect deployment run valpub-pipeline/NAME`), and stops on
+    Ctrl-C or SIGTERM (the schedule is then paused). Schedules need a Prefect server:
+    with PREFECT_API_URL set, that one; else a local server is started for as long as
+    this command runs (its state is kept in PREFECT_HOME).
+
+    Example: valpub serve --cron "0 3 * * *" --corpus corpus --out outputs
+    """
+    _setup_logging(False)
+    if not corpus.is_dir():
+        _fail(f"corpus folder {corpus} does not exist")
+    out.mkdir(parents=True, exist_ok=True)
+    _prefect_environment()
+    from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
+
+    from flows.pipeline import pipeline_job
+
+    parameters = {
+        "corpus": str(corpus.resolve()),
+        "out": str(out.resolve()),
+        "workers": workers,
+        "runner": "dask" if dask_address else runner.value,
+        "dask_address": dask_address,
+        "models": str(models.resolve()) if models else None,
+        "classifier": classifier,
+    }
+    try:
+        schedule = Cron(cron, timezone=timezone)
+    except ValueError as exc:
+        _fail(f"invalid schedule: {exc}")
+        return
+    # Prefect's SIGTERM handler exits without awaiting its own shutdown (it warns so);
+    # the schedule is paused below instead.
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
+    with _scheduling_server():
+        try:
+            pipeline_job.serve(
+                name=name,
+                schedule=schedule,
+                parameters=parameters,
+                # by module: the runs import the installed package, wherever they start
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        except SystemExit:  # SIGTERM
+            pass
+        finally:
+            _pause_deployment(f"{pipeline_job.name}/{name}")
+    typer.echo(f"stopped serving {pipeline_job.name}/{name} (its schedule is paused)")
+
+
+def _pause_deployment(full_name: str) -> None:
+    """Pause a deployment's schedule, so that no run is scheduled while nobody serves it."""
+    from prefect.client.orchestration import get_client
+
+    with contextlib.suppress(Exception), get_client(sync_client=True) as client:
+        client.pause_deployment(client.read_deployment_by_name(full_name).id)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _scheduling_server() -> Iterator[None]:
+    """The Prefect server that schedules runs: PREFECT_API_URL's, else one started here.
+
+    A temporary server (what Prefect starts without PREFECT_API_URL) does not run the
+    scheduler, so `serve` starts a full one on 127.0.0.1 and stops it on the way out.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    home = Path(os.environ["PREFECT_HOME"]).expanduser()
+    with (home / "valpub-serve-server.log").open("w") as server_log:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "prefect", "server", "start"),
+                *("--host", "127.0.0.1", "--port", str(port), "--no-ui"),
+            ],
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches this command, which stops it
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    _fail(f"the Prefect server did not start; see {server_log.name}")
+                time.sleep(0.3)
+            typer.echo(f"Prefect server for the schedule: {url} (stops with this command)")
+            os.environ["PREFECT_API_URL"] = url  # for the runs, started as subprocesses
+            with temporary_settings({PREFECT_API_URL: url}):
+                yield
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 @app.command()

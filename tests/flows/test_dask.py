@@ -1,0 +1,295 @@
+"""`valpub run --runner dask` on a real Dask cluster, against the local run.
+
+A `dask scheduler` and two `dask worker` processes run on 127.0.0.1 for the module; the
+same corpus (the sample documents, an HTML page saved as .pdf, a manifest row whose file
+is missing) is processed locally and on the cluster, and the outputs must be the same.
+The runs also show the progress lines, the per-document task states and the run summary
+artifact, read back from the Prefect server (tests/flows/conftest.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from flows.pipeline import SUMMARY_KEY, RunProgress, summary_markdown, worker_counts
+from tests.flows.conftest import free_port, stop_group
+from tests.pdfgen import text_pdf
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+VALPUB = BIN / "valpub"
+# The Prefect home of test_run.py: its database is made once, not in every test.
+PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
+TEXT = (
+    "La communauté de communes déploie la fibre optique dans chaque bourg et ouvre un "
+    "espace numérique où les habitants sont accompagnés dans leurs démarches en ligne."
+)
+
+
+def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VALPUB), "run", *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def api(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    request = urllib.request.Request(
+        f"{url}{path}",
+        data=json.dumps(body or {}).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A scheduler and two single-threaded worker processes on 127.0.0.1."""
+    from distributed import Client
+
+    home = tmp_path_factory.mktemp("dask")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home / "prefect"),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = []
+
+    def start(name: str, *args: str) -> None:
+        log = (home / f"{name}.log").open("wb")
+        logs.append(log)
+        procs.append(
+            subprocess.Popen(
+                [str(BIN / "dask"), *args, "--no-dashboard"],
+                cwd=home,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+    start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", str(port))
+    for n in (1, 2):
+        start(f"worker{n}", "worker", address, "--nworkers", "1", "--nthreads", "1")
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=90)
+        yield address
+    finally:
+        for proc in reversed(procs):  # workers first, then the scheduler
+            stop_group(proc)
+        for log in logs:
+            log.close()
+
+
+SAMPLES = (
+    "valmont/strategie-territoire-intelligent-2021.pdf",
+    "valmont/feuille-de-route-2024.pdf",
+    "saint-aubin-des-pres/conseil-municipal-2023-03-14.pdf",
+)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three sample documents, an HTML page named .pdf and a listed file that is missing."""
+    folder = tmp_path_factory.mktemp("corpus")
+    manifest = (ROOT / "corpus" / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    kept = [manifest[0]] + [ln for ln in manifest[1:] if ln.split(",")[0] in SAMPLES]
+    assert len(kept) == 1 + len(SAMPLES)
+    for name in SAMPLES:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / "corpus" / name, folder / name)
+    (folder / "valmont" / "page.pdf").write_text("<html><body>Page introuvable</body></html>")
+    kept.append("absent/deliberation-2025.pdf,99999,Nulle-Part,commune,Absente,2025,fr,,")
+    (folder / "manifest.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return folder
+
+
+def frames(out: Path) -> dict[str, pd.DataFrame]:
+    return {
+        "documents": pd.read_parquet(out / "documents.parquet").drop(columns=["seconds"]),
+        "sentences": pd.read_parquet(out / "sentences.parquet"),
+        "profiles": pd.read_parquet(out / "profiles.parquet"),
+    }
+
+
+def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
+    tmp_path: Path, corpus: Path, dask_cluster: str, prefect_api: dict[str, str]
+) -> None:
+    from distributed import Client
+
+    args = ("--corpus", str(corpus), "--workers", "2", "--no-classifier")
+    local = run(
+        *args, "--out", str(tmp_path / "local"), "--progress", env=prefect_api, cwd=tmp_path
+    )
+    assert local.returncode == 0, local.stderr[-3000:]
+    on_dask = run(
+        *args,
+        "--out",
+        str(tmp_path / "dask"),
+        "--runner",
+        "dask",
+        "--dask-address",
+        dask_cluster,
+        "--no-progress",
+        env=prefect_api,
+        cwd=tmp_path,
+    )
+    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+
+    expected, got = frames(tmp_path / "local"), frames(tmp_path / "dask")
+    for name in expected:
+        pd.testing.assert_frame_equal(got[name], expected[name], check_like=False)
+    docs = expected["documents"].set_index("file")
+    assert len(docs) == 5 and len(expected["sentences"]) > 100
+    assert docs.loc["absent/deliberation-2025.pdf", ["status", "reason"]].tolist() == [
+        "failed",
+        "file not found",
+    ]
+    assert docs.loc["valmont/page.pdf", "status"] == "not_pdf"
+
+    # both Dask workers did work, in their own processes, and all of it
+    with Client(dask_cluster, timeout=30) as client:
+        counts = client.run(worker_counts)
+    assert len(counts) == 2
+    assert all(c.get("extracted", 0) > 0 for c in counts.values()), counts
+    assert sum(c.get("extracted", 0) for c in counts.values()) == 5
+    assert sum(c.get("tagged", 0) for c in counts.values()) == 3  # the documents with pages
+
+    # progress: one line per finished document with --progress, none with --no-progress
+    lines = [ln for ln in local.stderr.splitlines() if ln.startswith("documents ")]
+    assert [ln.split(",")[0] for ln in lines] == [f"documents {n}/5" for n in range(1, 6)]
+    assert all("pages/s" in ln for ln in lines) and "left" in lines[0]
+    assert "documents 1/5" not in on_dask.stderr
+    # the terminal table ends with the totals
+    assert "5 documents (1 failed, 1 not_pdf, 3 ok)" in on_dask.stdout
+    assert "classifier: none (lexicons only) (run took" in on_dask.stdout
+
+    # the summary artifact of the Dask run, read back from the Prefect server
+    url = prefect_api["PREFECT_API_URL"]
+    artifacts = api(
+        url,
+        "/artifacts/filter",
+        {"artifacts": {"key": {"any_": [SUMMARY_KEY]}}, "sort": "CREATED_DESC", "limit": 1},
+    )
+    summary = artifacts[0]["data"]
+    assert "| failed | 1 |" in summary and "| ok | 3 |" in summary and "| not_pdf | 1 |" in summary
+    assert "| absent/deliberation-2025.pdf | failed | file not found |" in summary
+    assert f"| 5 | {int(docs['pages'].sum())} | {len(expected['sentences'])} |" in summary
+    assert "| dask |" in summary
+
+    # one task run per document and stage, in the flow run of the Dask run
+    flow_run = artifacts[0]["flow_run_id"]
+    tasks = api(url, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run]}}})
+    states = {t["name"]: t["state"]["type"] for t in tasks}
+    extract = {k: v for k, v in states.items() if k.startswith("extract ")}
+    assert len(extract) == 5
+    assert extract.pop("extract absent/deliberation-2025.pdf") == "FAILED"
+    assert set(extract.values()) == {"COMPLETED"}
+    assert sum(k.startswith("tag ") for k in states) == 3
+    # the library's log records reach Prefect too
+    logs = api(url, "/logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run]}}})
+    assert any(rec["name"].startswith("nlp.") for rec in logs), {rec["name"] for rec in logs}
+
+
+def test_dask_without_address_or_server_uses_a_local_cluster_and_one_temporary_server(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "bourg").mkdir(parents=True)
+    for n in (1, 2):
+        text_pdf(corpus / "bourg" / f"note-{n}.pdf", [[TEXT], [TEXT]], header="Bourg", footer=True)
+    home = PREFECT_HOME  # its database already made by earlier runs, most of the time
+    env = {"PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "INFO"}
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            *(str(VALPUB), "run", "--corpus", str(corpus), "--out", str(out)),
+            *("--workers", "2", "--no-classifier", "--runner", "dask"),
+        ],
+        cwd=tmp_path,
+        env={k: v for k, v in {**os.environ, **env}.items() if k != "PREFECT_API_URL"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "INFO distributed" not in result.stderr  # Dask's chatter stays out of the terminal
+    # one temporary Prefect server, the flow's: the workers report to it, start none
+    assert result.stderr.count("Starting temporary server") == 1, result.stderr[-3000:]
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    assert sorted(set(sentences["file"])) == ["bourg/note-1.pdf", "bourg/note-2.pdf"]
+    # the workers' task runs are in the database of the run's own temporary server
+    with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
+        rows = db.execute(
+            "SELECT t.name, t.state_type FROM task_run t JOIN flow_run f ON t.flow_run_id = f.id "
+            "WHERE f.parameters LIKE ?",
+            (f"%{out}%",),
+        ).fetchall()
+    assert sorted(rows) == sorted(
+        [(f"extract bourg/note-{n}.pdf", "COMPLETED") for n in (1, 2)]
+        + [(f"tag bourg/note-{n}.pdf", "COMPLETED") for n in (1, 2)]
+    )
+
+
+def test_summary_lists_failed_documents_first_with_their_reasons() -> None:
+    rows = [
+        {"file": "a.pdf", "status": "ok", "reason": "", "pages": 4},
+        {"file": "b.pdf", "status": "needs_ocr", "reason": "none of the 2 pages", "pages": 2},
+        {"file": "c|d.pdf", "status": "timeout", "reason": "stopped after 300 s", "pages": 0},
+    ]
+    text = summary_markdown(rows, sentences=57, model_version="v1", seconds=12.34, runner="process")
+    assert "| 3 | 6 | 57 | `v1` | process | 12.3 s |" in text
+    assert "| needs_ocr | 1 |" in text and "| ok | 1 |" in text and "| timeout | 1 |" in text
+    flagged = text.split("## Documents to check")[1]
+    assert flagged.index("c\\|d.pdf | timeout | stopped after 300 s") < flagged.index("b.pdf")
+    assert "a.pdf" not in flagged
+    clean = summary_markdown(rows[:1], 3, None, 1.0)
+    assert "none (lexicons only)" in clean and "Documents to check" not in clean
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_shows_documents_pages_per_second_and_time_left() -> None:
+    stream = FakeTerminal()
+    with RunProgress(3, enabled=True, stream=stream) as bar:
+        for pages in (4, 0, 6):
+            bar.advance(pages)
+    shown = stream.getvalue()
+    assert "3/3" in shown and "pages/s" in shown and "left" in shown
+    assert bar.pages == 10 and bar.seconds_left() == 0
+    quiet = FakeTerminal()
+    with RunProgress(3, enabled=False, stream=quiet) as bar:
+        bar.advance(1)
+    assert quiet.getvalue() == ""
