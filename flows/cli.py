@@ -79,6 +79,13 @@ def run(
         Path, typer.Option(help="Folder of PDFs (with manifest.csv).")
     ] = DEFAULT_CORPUS,
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of PDF URLs (see `valpub pull`): new and changed ones are downloaded "
+            "into the corpus folder first."
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Documents processed in parallel.")] = 0,
     timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
     max_mb: Annotated[float, typer.Option(help="Largest file accepted, MiB.")] = 200.0,
@@ -132,8 +139,7 @@ def run(
     import time
 
     _setup_logging(verbose)
-    if not corpus.is_dir():
-        _fail(f"corpus folder {corpus} does not exist")
+    _check_corpus(corpus, sources)
     out.mkdir(parents=True, exist_ok=True)
     _prefect_environment()
     from flows.pipeline import run_pipeline
@@ -155,6 +161,7 @@ def run(
             models=models,
             classifier=classifier,
             train=train,
+            sources=sources,
         )
     except NlpError as exc:
         _fail(str(exc))
@@ -170,6 +177,16 @@ def run(
     bad = [r for r in rows if r["status"] in {"failed", "timeout"}]
     if fail_on_error and bad:
         raise typer.Exit(1)
+
+
+def _check_corpus(corpus: Path, sources: Path | None) -> None:
+    """Stop with a clear message when there is nothing to read (a pull creates the folder)."""
+    if sources is not None:
+        if not sources.is_file():
+            _fail(f"sources file {sources} does not exist")
+        corpus.mkdir(parents=True, exist_ok=True)
+    elif not corpus.is_dir():
+        _fail(f"corpus folder {corpus} does not exist")
 
 
 def _print_documents(rows: list[dict[str, object]]) -> None:
@@ -219,6 +236,13 @@ def serve(
         Path, typer.Option(help="Folder of PDFs (with manifest.csv).")
     ] = DEFAULT_CORPUS,
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of PDF URLs (see `valpub pull`): new and changed ones are downloaded "
+            "into the corpus folder first."
+        ),
+    ] = None,
     workers: Annotated[
         int, typer.Option(help="Documents processed in parallel (0: one per core).")
     ] = 0,
@@ -248,8 +272,7 @@ def serve(
     Example: valpub serve --cron "0 3 * * *" --corpus corpus --out outputs
     """
     _setup_logging(False)
-    if not corpus.is_dir():
-        _fail(f"corpus folder {corpus} does not exist")
+    _check_corpus(corpus, sources)
     out.mkdir(parents=True, exist_ok=True)
     _prefect_environment()
     from prefect.schedules import Cron
@@ -265,6 +288,7 @@ def serve(
         "dask_address": dask_address,
         "models": str(models.resolve()) if models else None,
         "classifier": classifier,
+        "sources": str(sources.resolve()) if sources else None,
     }
     try:
         schedule = Cron(cron, timezone=timezone)

@@ -107,6 +107,7 @@ def register(
     runner: str = "process",
     dask_address: str | None = None,
     store: str | None = None,
+    sources: Path | None = None,
 ) -> dict[str, Any]:
     """Register (or update) both deployments on the Prefect API; return their ids by name."""
     from prefect.schedules import Cron
@@ -133,6 +134,7 @@ def register(
             "workers": workers,
             "runner": "dask" if dask_address else runner,
             "dask_address": dask_address,
+            "sources": str(sources.resolve()) if sources else None,
         },
         description="valpub run: the corpus to labelled sentences, profiles and the report.",
         **common,
@@ -167,6 +169,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runner", choices=("process", "dask"), default="process")
     parser.add_argument("--dask-address", default=env("VALPUB_DASK_ADDRESS"))
     parser.add_argument("--store", default=env("VALPUB_ANNOTATIONS_URL"))
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        default=env("VALPUB_SOURCES"),
+        help="CSV of URLs pulled into the corpus at each run",
+    )
     args = parser.parse_args(argv)
     from prefect.settings import PREFECT_API_URL
 
@@ -183,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         runner=args.runner,
         dask_address=args.dask_address,
         store=args.store,
+        sources=args.sources,
     )
     for name, deployment_id in ids.items():
         print(f"registered {name} ({deployment_id}) on work pool {args.pool!r}")

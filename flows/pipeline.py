@@ -452,6 +452,24 @@ def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
     return version
 
 
+@task(name="pull-sources", cache_policy=NO_CACHE)
+def pull_task(sources: Path, into: Path) -> list[dict[str, Any]]:
+    """Download the new or changed PDFs of a sources CSV into the corpus folder.
+
+    Each URL ends with one outcome (downloaded, unchanged or a failure with its reason);
+    a failing URL is reported and never stops the run.
+    """
+    from nlp.pull import format_summary, pull_sources
+
+    results = pull_sources(sources, into)
+    logger = get_run_logger()
+    logger.info("pulled from %s:\n%s", sources, format_summary(results))
+    for r in results:
+        if not r.ok:
+            logger.warning("sources line %d: %s: %s (%s)", r.line, r.status, r.reason, r.url)
+    return [{"line": r.line, "url": r.url, "status": r.status, "reason": r.reason} for r in results]
+
+
 @task(name="classifier-model", cache_policy=NO_CACHE)
 def model_task(models: Path, lexicons: Path, train: bool) -> str | None:
     """The classifier version this run uses (None: lexicons only)."""
@@ -676,10 +694,12 @@ def summary_markdown(
     model_version: str | None,
     seconds: float,
     runner: str = "process",
+    pulled: list[dict[str, Any]] | None = None,
 ) -> str:
     """The run summary published as a Prefect artifact: counts, then the documents to check.
 
-    Lists every document whose status is not ``ok`` or that has a reason, with it.
+    Lists every document whose status is not ``ok`` or that has a reason, with it, and
+    with ``pulled`` (the outcomes of :func:`pull_task`), the URLs that could not be pulled.
     """
     counts = Counter(str(r["status"]) for r in rows)
     pages = sum(int(r["pages"] or 0) for r in rows)
@@ -714,6 +734,26 @@ def summary_markdown(
         ]
     else:
         lines += ["Every document was processed without remark.", ""]
+    if pulled is not None:
+        by_status = Counter(str(p["status"]) for p in pulled)
+        lines += [
+            "## Sources pulled",
+            "",
+            ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+            or "no URL in the sources file",
+            "",
+        ]
+        failed = [p for p in pulled if p["status"] not in {"downloaded", "unchanged"}]
+        if failed:
+            lines += [
+                "| line | URL | status | reason |",
+                "|---:|---|---|---|",
+                *(
+                    f"| {p['line']} | {_cell(p['url'])} | {p['status']} | {_cell(p['reason'])} |"
+                    for p in failed
+                ),
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -735,8 +775,13 @@ def _process_corpus(
     train: bool = True,
     runner: str = "process",
     progress: bool = False,
+    sources: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Run the pipeline on a corpus folder; return one row per document.
+
+    With ``sources`` (a CSV of URLs, see :func:`nlp.pull.pull_sources`), the new and
+    changed PDFs it lists are first downloaded into ``corpus`` (its manifest gains
+    their rows), so a scheduled run picks up what the territories published.
 
     ``workers`` documents are extracted and tagged at once with the ``process`` runner;
     with ``dask``, the cluster's size decides (see :func:`run_pipeline`, which picks the
@@ -752,6 +797,7 @@ def _process_corpus(
     corpus, out, lexicons = Path(corpus).resolve(), Path(out).resolve(), Path(lexicons).resolve()
     models = Path(models).resolve() if models is not None else out / "models"
     on_dask = runner == "dask"
+    pulled = pull_task(Path(sources).resolve(), corpus) if sources is not None else None
     docs = discover(corpus)
     fingerprint = lexicon_fingerprint(lexicons)
     version = model_task(models, lexicons, train) if classifier else None
@@ -860,7 +906,7 @@ def _process_corpus(
 
     create_markdown_artifact(
         markdown=summary_markdown(
-            rows, len(sentences), version, time.monotonic() - started, runner
+            rows, len(sentences), version, time.monotonic() - started, runner, pulled
         ),
         key=SUMMARY_KEY,
         description=f"valpub run of {corpus} into {out}",
@@ -1012,11 +1058,13 @@ def pipeline_job(
     models: str | None = None,
     classifier: bool = True,
     train: bool = True,
+    sources: str | None = None,
 ) -> dict[str, int]:
     """The pipeline as a scheduled job (``valpub serve``, ``flows.deployments``).
 
     Runs :func:`process_corpus` as a subflow with the chosen task runner and returns
-    the count of documents per status. ``workers=0`` means one per core.
+    the count of documents per status. ``workers=0`` means one per core; ``sources``, a
+    CSV of URLs pulled into ``corpus`` first.
     """
     from nlp.extract import default_workers
 
@@ -1033,5 +1081,6 @@ def pipeline_job(
         models=Path(models) if models else None,
         classifier=classifier,
         train=train,
+        sources=Path(sources) if sources else None,
     )
     return dict(Counter(str(r["status"]) for r in rows))

@@ -1,0 +1,114 @@
+"""`valpub run --sources`: the run first pulls the PDFs a CSV of URLs lists (from a real
+HTTP server on 127.0.0.1), then processes them with the rest of the corpus; a URL that
+fails is reported and does not stop the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pandas as pd
+import pytest
+
+from tests.pdfgen import text_pdf
+
+VALPUB = Path(sys.executable).parent / "valpub"
+TEXT = (
+    "La commune ouvre ses données publiques et associe les habitants à la conception "
+    "des nouveaux services numériques lors d'ateliers participatifs."
+)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A static web site of the given folder on a free port of 127.0.0.1."""
+    root = tmp_path / "site"
+    root.mkdir()
+    _QuietHandler.requests = []
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_run_pulls_the_sources_then_processes_them(
+    tmp_path: Path, site: tuple[str, Path], prefect_api: dict[str, str]
+) -> None:
+    url, root = site
+    text_pdf(root / "strategie-numerique.pdf", [[TEXT, TEXT]], header="Ville de Lorvelle")
+    (root / "erreur.pdf").write_text("<html><body>Page introuvable</body></html>")
+    sources = tmp_path / "sources.csv"
+    with sources.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["url", "territory_code", "territory_name", "territory_type", "year"])
+        writer.writerow([f"{url}/strategie-numerique.pdf", "99901", "Lorvelle", "commune", "2025"])
+        writer.writerow([f"{url}/erreur.pdf", "99901", "Lorvelle", "commune", "2025"])
+        writer.writerow([f"{url}/absent.pdf", "99901", "Lorvelle", "commune", "2025"])
+    corpus, out = tmp_path / "corpus", tmp_path / "out"  # the pull creates the corpus folder
+
+    def run() -> subprocess.CompletedProcess[str]:
+        args = ["run", "--sources", str(sources), "--corpus", str(corpus), "--out", str(out)]
+        return subprocess.run(
+            [str(VALPUB), *args, "--no-classifier", "--no-progress", "--workers", "1"],
+            env={**os.environ, **prefect_api},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    first = run()
+    assert first.returncode == 0, first.stderr[-3000:]
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert len(docs) == 1, docs  # the two failed URLs saved nothing
+    doc = docs.iloc[0]
+    assert doc["status"] == "ok" and doc["file"].startswith("strategie-numerique")
+    assert doc["territory_name"] == "Lorvelle" and doc["year"] == 2025
+    assert (corpus / "manifest.csv").is_file()
+    assert "erreur.pdf" in first.stderr and "absent.pdf" in first.stderr  # reported
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    assert sentences["text"].str.contains("ateliers participatifs").any()
+
+    # the next scheduled run: nothing new is downloaded, nothing is redone
+    _QuietHandler.requests = []
+    second = run()
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert pd.read_parquet(out / "documents.parquet")["sha256"].tolist() == [doc["sha256"]]
+    assert len(list(corpus.glob("*.pdf"))) == 1
+    assert "/strategie-numerique.pdf" in _QuietHandler.requests  # checked again, kept
+
+
+def test_run_with_a_missing_sources_file_says_so(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(VALPUB), "run", "--sources", str(tmp_path / "nope.csv"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "sources file" in proc.stderr and "nope.csv" in proc.stderr
