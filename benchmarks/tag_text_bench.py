@@ -2,7 +2,8 @@
 
 Rows: lexicon-only tagging (spaCy lemmas + matcher), full tagging (lexicons + current
 model, batched), and one-call-per-sentence prediction (the classifier called for each
-sentence). Input: the written training sentences, repeated to --n. Prints a table and JSON.
+sentence), and tag-text's work spread over 2 and 4 forked worker processes.
+Input: the written training sentences, repeated to --n. Prints a table and JSON.
 
     .venv/bin/python benchmarks/tag_text_bench.py [--n 3000] [--models outputs/models]
 """
@@ -14,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from flows.model_cmds import DEFAULT_LEXICONS, DEFAULT_TRAIN, Tagger
+from flows.model_cmds import BATCH, DEFAULT_LEXICONS, DEFAULT_TRAIN, Tagger, tag_batches
 from nlp.classify import lexicon_matrix, lexicon_tags
 from nlp.training import load_examples
 
@@ -38,6 +39,15 @@ def main() -> None:
     t = time.perf_counter()
     tagger.tag(texts)
     rows.append(("tag-text work (lexicons + model, batches)", len(texts), time.perf_counter() - t))
+
+    for workers in (2, 4):
+        batches = iter([list(enumerate(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
+        t = time.perf_counter()
+        for _batch, _results in tag_batches(tagger, batches, workers):
+            pass
+        rows.append(
+            (f"tag-text work, {workers} worker processes", len(texts), time.perf_counter() - t)
+        )
 
     if tagger.classifier is not None:
         clf = tagger.classifier

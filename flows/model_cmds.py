@@ -8,6 +8,7 @@ spaCy and the lexicons once, and print summaries.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import subprocess
 import sys
@@ -519,6 +520,62 @@ class Tagger:
         ]
 
 
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+#: The tagger that forked tag-text workers inherit (set in the parent just before forking).
+_FORKED_TAGGER: Tagger | None = None
+
+
+def _tag_in_worker(texts: list[str]) -> list[dict[str, Any]]:
+    assert _FORKED_TAGGER is not None
+    return _FORKED_TAGGER.tag(texts)
+
+
+def tag_batches(
+    tagger: Tagger, batches: Iterator[list[tuple[Any, str]]], workers: int
+) -> Iterator[tuple[list[tuple[Any, str]], list[dict[str, Any]]]]:
+    """Each batch of ``(id, text)`` with its results, in input order.
+
+    With ``workers`` > 1 and more than one batch, batches are tagged in that many forked
+    processes, which share the loaded spaCy pipeline, lexicons and model (copy on
+    write): spaCy's lemmas are CPU-bound, so processes are what scale. At most two
+    batches per worker are in flight, so memory does not grow with the input.
+    """
+    global _FORKED_TAGGER
+    first = next(batches, None)
+    second = next(batches, None)
+    if first is None:
+        return
+    if workers <= 1 or second is None:
+        for batch in (b for b in (first, second) if b is not None):
+            yield batch, tagger.tag([text for _id, text in batch])
+        for batch in batches:
+            yield batch, tagger.tag([text for _id, text in batch])
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    _FORKED_TAGGER = tagger
+    pending: deque[tuple[list[tuple[Any, str]], Future[list[dict[str, Any]]]]] = deque()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for batch in itertools.chain((first, second), batches):
+                pending.append((batch, pool.submit(_tag_in_worker, [t for _i, t in batch])))
+                if len(pending) >= 2 * workers:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+    finally:
+        _FORKED_TAGGER = None
+
+
 def tag_text_cmd(
     in_: Annotated[str, typer.Option("--in", help="JSONL input file, or - for stdin.")] = "-",
     out: Annotated[str, typer.Option("--out", help="JSONL output file, or - for stdout.")] = "-",
@@ -527,6 +584,9 @@ def tag_text_cmd(
     version: Annotated[
         str | None, typer.Option(help="Model version (default: the current one).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes tagging batches in parallel (0: one per core).")
+    ] = 0,
 ) -> None:
     """Tag sentences: JSONL {"id","text"} in, labels, scores and evidence out, same order.
 
@@ -545,15 +605,10 @@ def tag_text_cmd(
     source = sys.stdin if in_ == "-" else open(in_, encoding="utf-8")  # noqa: SIM115
     sink = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
     errors = 0
-    try:
+
+    def batches() -> Iterator[list[tuple[Any, str]]]:
+        nonlocal errors
         batch: list[tuple[Any, str]] = []
-
-        def flush() -> None:
-            results = tagger.tag([text for _id, text in batch])
-            for (ident, _text), result in zip(batch, results, strict=True):
-                sink.write(json.dumps({"id": ident, **result}, ensure_ascii=False) + "\n")
-            batch.clear()
-
         for number, line in _read_lines(source):
             parsed = _parse(number, line)
             if isinstance(parsed, str):
@@ -562,9 +617,15 @@ def tag_text_cmd(
                 continue
             batch.append(parsed)
             if len(batch) >= BATCH:
-                flush()
+                yield batch
+                batch = []
         if batch:
-            flush()
+            yield batch
+
+    try:
+        for batch, results in tag_batches(tagger, batches(), workers or _cores()):
+            for (ident, _text), result in zip(batch, results, strict=True):
+                sink.write(json.dumps({"id": ident, **result}, ensure_ascii=False) + "\n")
         sink.flush()
     finally:
         if source is not sys.stdin:

@@ -82,3 +82,37 @@ def test_tag_text_with_a_trained_model(tmp_path: Path, nlp, lexicon_matcher) -> 
 
     listing = CliRunner().invoke(app, ["models", "list", "--models", str(tmp_path / "models")])
     assert listing.exit_code == 0 and "* v1" in listing.output
+
+
+def test_parallel_workers_give_the_same_output_in_the_same_order(
+    tmp_path: Path, trained_models: Path
+) -> None:
+    from nlp.training import load_examples
+
+    texts = [e.text for e in load_examples(ROOT / "corpus" / "training" / "train.jsonl")][:1100]
+    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts)]
+    lines.insert(700, "{not json")  # a malformed line in the second batch
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def tag(workers: int) -> tuple[str, str]:
+        target = tmp_path / f"out-{workers}.jsonl"
+        result = subprocess.run(
+            [sys.executable, "-m", "flows.model_cmds", "tag-text", "--in", str(source)]
+            + ["--out", str(target), "--models", str(trained_models), "--workers", str(workers)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 1, result.stderr  # the malformed line
+        assert "line 701" in result.stderr
+        return target.read_text(encoding="utf-8"), result.stderr
+
+    serial, _ = tag(1)
+    parallel, _ = tag(2)
+    rows = [json.loads(line) for line in parallel.splitlines()]
+    assert [r["id"] for r in rows] == list(range(len(texts)))  # > 1 batch, order kept
+    assert len(texts) > 512
+    assert parallel == serial
+    assert sum(any(r["labels"].values()) for r in rows) > len(rows) / 2
