@@ -322,6 +322,10 @@ def _cached_pages(pages_dir: Path | None, sha: str) -> dict[int, str] | None:
     return pages
 
 
+#: Characters a sentence may have moved on its page since it was annotated.
+SHIFT = 60
+
+
 def _find_sentence(
     text: str, rec: Mapping[str, Any], segment: Any | None
 ) -> tuple[int, int] | None:
@@ -330,7 +334,11 @@ def _find_sentence(
     start, end = int(rec["start"]), int(rec["end"])
     if sentence_hash(text[start:end]) == wanted:
         return start, end
-    # offsets are a hint: look for the same line nearby, then segment the page
+    # offsets are a hint: an extractor change upstream shifts them by a few characters
+    for delta in sorted(range(-SHIFT, SHIFT + 1), key=abs):
+        if start + delta >= 0 and sentence_hash(text[start + delta : end + delta]) == wanted:
+            return start + delta, end + delta
+    # then look for the same line, then segment the page
     for line_start, line in _lines(text):
         if sentence_hash(line) == wanted:
             offset = len(line) - len(line.lstrip())

@@ -138,6 +138,8 @@ def test_resolution_by_offsets_by_line_and_unresolved(tmp_path: Path) -> None:
         _record("r-0002", third, 3, 40),
         _record("r-0003", "Une phrase qui n'est pas sur la page.", 0, 10),
         _record("r-0004", second, start, start + len(second), page=7),
+        # part of a line, two characters further than when it was annotated
+        _record("r-0005", "La commune ouvre", start - 2, start - 2 + len("La commune ouvre")),
     ]
     corpus = tmp_path / "corpus"
     (corpus / "pdf").mkdir(parents=True)
@@ -148,7 +150,8 @@ def test_resolution_by_offsets_by_line_and_unresolved(tmp_path: Path) -> None:
     )
     cache = tmp_path / "cache"
     result = resolve_standoff(records, corpus, pages_dir=pages, cache_dir=cache)
-    assert [e.id for e in result.examples] == ["r-0001", "r-0002"]
+    assert [e.id for e in result.examples] == ["r-0001", "r-0002", "r-0005"]
+    assert result.examples[2].text == "La commune ouvre"
     assert result.examples[0].text == second
     assert result.examples[1].text == third
     assert result.examples[0].source == "real"
