@@ -7,6 +7,9 @@ left out, as in the issue's targets):
 * ``pipeline-1`` / ``pipeline-2``: ``valpub run --workers 1|2`` from a clean output
   folder (extraction, segmentation, lexicons, classifier, profiles, report), wall time
   of the command including Prefect's start-up;
+* ``pipeline-1core``: ``--workers 1`` with every process pinned to one CPU (``taskset``):
+  with one worker, extraction and tagging still run in two processes at once, so on a
+  multi-core machine ``pipeline-1`` already uses two cores;
 * ``rerun``: ``valpub run --workers 2`` again on the unchanged corpus;
 * ``naive``: what one writes first: pdfplumber, the full ``fr_core_news_sm`` pipeline
   (``spacy.load`` with parser and NER), one classifier call per sentence;
@@ -69,10 +72,15 @@ def peak_child_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def run_valpub(corpus: Path, out: Path, models: Path, workers: int) -> float:
+def run_valpub(
+    corpus: Path, out: Path, models: Path, workers: int, one_core: bool = False
+) -> float:
+    """Wall time of `valpub run`; with ``one_core``, all its processes pinned to CPU 0."""
+    pin = ["taskset", "-c", "0"] if one_core else []
     start = time.perf_counter()
     subprocess.run(
         [
+            *pin,
             str(VALPUB),
             "run",
             "--corpus",
@@ -150,6 +158,11 @@ def main() -> int:
             t = run_valpub(corpus, work / f"out-{workers}", models, workers)
             results[f"pipeline-{workers}"] = {"pages": n_pages, "seconds": t}
             results[f"pipeline-{workers}"]["peak_rss_mb"] = max(before, peak_child_mb())
+        if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+            # `--workers 1` still overlaps extraction and tagging (two processes, so two
+            # cores here): pinned to one core, it shows what one core does
+            t = run_valpub(corpus, work / "out-1core", models, 1, one_core=True)
+            results["pipeline-1core"] = {"pages": n_pages, "seconds": t}
         results["rerun"] = {
             "pages": n_pages,
             "seconds": run_valpub(corpus, work / "out-2", models, 2),
@@ -168,6 +181,9 @@ def main() -> int:
         "pipeline_2_vs_1": pps["pipeline-2"] / pps["pipeline-1"],
         "rerun_vs_first": results["rerun"]["seconds"] / results["pipeline-2"]["seconds"],
     }
+    if "pipeline-1core" in results:
+        ratios["pipeline_1core_vs_bare"] = pps["pipeline-1core"] / pps["bare"]
+        ratios["pipeline_2_vs_1core"] = pps["pipeline-2"] / pps["pipeline-1core"]
     if "naive" in results:
         ratios["pipeline_2_vs_naive"] = pps["pipeline-2"] / pps["naive"]
         ratios["pipeline_1_vs_naive"] = pps["pipeline-1"] / pps["naive"]
