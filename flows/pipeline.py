@@ -55,11 +55,15 @@ from nlp.extract import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Extractor, precheck
 from nlp.report import publish_profiles
 from nlp.store import (
     DOCUMENT_COLUMNS,
+    RUN_STATE_NAME,
     PageWriter,
     cached_report,
     pages_path,
     report_path,
+    run_key,
     run_lock,
+    run_options,
+    save_run_state,
     sentences_path,
     sweep_temporary,
     write_frame,
@@ -801,6 +805,7 @@ def _process_corpus(
     docs = discover(corpus)
     fingerprint = lexicon_fingerprint(lexicons)
     version = model_task(models, lexicons, train) if classifier else None
+    key = run_key(corpus, fingerprint, version, run_options(max_bytes, ocr))
     logger.info(
         "%d documents in %s; lexicons %s; classifier %s; runner %s",
         len(docs),
@@ -902,6 +907,10 @@ def _process_corpus(
         sum(k.startswith("profile:") for k in published),
         published["report"],
     )
+    if not any(r["status"] in FAILED_STATUSES for r in rows):
+        save_run_state(out, key)  # the next run with the same inputs has nothing to do
+    else:
+        (out / RUN_STATE_NAME).unlink(missing_ok=True)  # failed documents are retried
     from prefect.artifacts import create_markdown_artifact
 
     create_markdown_artifact(
@@ -987,6 +996,8 @@ def run_pipeline(
         # worker's are not, but none of this run's has started yet.)
         for leftover in sweep_temporary(out):
             log.info("removed %s, left by an interrupted run", leftover)
+        # until this run completes, the outputs are not those of a known set of inputs
+        (Path(out) / RUN_STATE_NAME).unlink(missing_ok=True)
         return _run_pipeline(
             corpus,
             out,

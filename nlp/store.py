@@ -269,3 +269,74 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
     """Write a data frame as Parquet, atomically."""
     with atomic_open(path, "wb") as fh:
         frame.to_parquet(fh, index=False)
+
+
+# --------------------------------------------------------------------------- run state
+
+#: What the last complete run of an output folder was made from (see :func:`run_key`).
+RUN_STATE_NAME = "run-state.json"
+#: Files of a run that must be intact for its results to be reused as they are.
+PUBLISHED_FILES = ("documents.parquet", "sentences.parquet", "profiles.parquet", "report.html")
+
+
+def run_options(max_bytes: int, ocr: bool) -> dict[str, Any]:
+    """The options of a run that change its outputs (part of :func:`run_key`).
+
+    The time limit is not among them: a document that timed out is retried anyway.
+    """
+    return {"max_bytes": max_bytes, "ocr": ocr}
+
+
+def run_key(
+    corpus: Path, lexicon_fingerprint: str, model_version: str | None, options: dict[str, Any]
+) -> str:
+    """A digest of everything a run's outputs depend on.
+
+    The content (sha256) of every document the corpus folder holds and of its manifest,
+    the lexicon fingerprint, the model version, the run options that change results and
+    the versions of valpub and of its extractor. Two runs with the same key publish the
+    same outputs, so the second one has nothing to do.
+    """
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    from nlp.corpus import MANIFEST_NAME, discover
+    from nlp.extract import file_sha256
+
+    try:
+        package = version("valpub")
+    except PackageNotFoundError:  # run from a source tree
+        package = "source"
+    corpus = Path(corpus)
+    manifest = corpus / MANIFEST_NAME
+    parts: dict[str, Any] = {
+        "valpub": package,
+        "extractor": EXTRACTOR_VERSION,
+        "lexicons": lexicon_fingerprint,
+        "model": model_version,
+        "options": options,
+        "manifest": file_sha256(manifest) if manifest.is_file() else None,
+        "documents": sorted(
+            (doc.file, file_sha256(doc.path) if doc.path.is_file() else None)
+            for doc in discover(corpus)
+        ),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def save_run_state(out: Path, key: str) -> None:
+    """Record that ``out`` holds the complete outputs of a run with this key."""
+    out = Path(out)
+    sizes = {name: (out / name).stat().st_size for name in PUBLISHED_FILES}
+    write_json(out / RUN_STATE_NAME, {"key": key, "files": sizes})
+
+
+def outputs_up_to_date(out: Path, key: str) -> bool:
+    """True when the last complete run into ``out`` had this key and its files are intact."""
+    try:
+        state = json.loads((Path(out) / RUN_STATE_NAME).read_text(encoding="utf-8"))
+        return bool(state["key"] == key) and all(
+            (Path(out) / name).stat().st_size == size for name, size in state["files"].items()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

@@ -90,3 +90,53 @@ def test_the_run_lock_refuses_a_second_run_and_is_freed_by_a_kill(tmp_path: Path
         except OutputBusyError:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_path: Path) -> None:
+    from nlp.store import (
+        PUBLISHED_FILES,
+        outputs_up_to_date,
+        run_key,
+        run_options,
+        save_run_state,
+    )
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.pdf").write_bytes(b"%PDF-1.4 first")
+    (corpus / "manifest.csv").write_text("file,territory_code\na.pdf,99001\n", encoding="utf-8")
+
+    def key(**change: object) -> str:
+        args: dict[str, object] = {
+            "lexicon_fingerprint": "lex1",
+            "model_version": "v1",
+            "options": run_options(100, False),
+        }
+        args.update(change)
+        return run_key(corpus, **args)  # type: ignore[arg-type]
+
+    base = key()
+    assert key() == base  # deterministic
+    assert len({base, key(lexicon_fingerprint="lex2"), key(model_version=None)}) == 3
+    assert key(options=run_options(100, True)) != base
+    (corpus / "a.pdf").write_bytes(b"%PDF-1.4 other")  # same size, new content
+    assert key() != base
+    changed = key()
+    (corpus / "manifest.csv").write_text("file,territory_code\na.pdf,99002\n", encoding="utf-8")
+    assert key() != changed
+    changed = key()
+    (corpus / "b.pdf").write_bytes(b"%PDF-1.4 new")
+    assert key() != changed
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in PUBLISHED_FILES:
+        (out / name).write_bytes(b"0123456789")
+    assert not outputs_up_to_date(out, base)  # no state yet
+    save_run_state(out, base)
+    assert outputs_up_to_date(out, base)
+    assert not outputs_up_to_date(out, key())
+    (out / "report.html").write_bytes(b"01234")  # a damaged output is not reused
+    assert not outputs_up_to_date(out, base)
+    (out / "report.html").unlink()
+    assert not outputs_up_to_date(out, base)

@@ -81,12 +81,28 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
 
     mtime = (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns
     tag_mtime = tagged[0].stat().st_mtime_ns
+    # one more document: only that one is extracted and tagged
+    before = len(list((out / "sentences").glob("*.parquet")))
+    text_pdf(corpus / "valmont" / "deliberation.pdf", [[TEXT]], header="Valmont")
     second = run("--corpus", str(corpus), "--out", str(out), "--no-classifier", cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
+    assert "Nothing changed" not in second.stdout
     assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == mtime  # reused, not redone
     assert tagged[0].stat().st_mtime_ns == tag_mtime
     again = pd.read_parquet(out / "documents.parquet").set_index("file")
-    assert again["status"].to_dict() == docs["status"].to_dict()
+    assert again["status"].to_dict() == {
+        **docs["status"].to_dict(),
+        "valmont/deliberation.pdf": "ok",
+    }
+    assert len(list((out / "sentences").glob("*.parquet"))) == before + 1
+
+    # nothing changed: the run says so without starting the flow, outputs untouched
+    published = {p: p.stat().st_mtime_ns for p in out.glob("[!.]*.*")}
+    third = run("--corpus", str(corpus), "--out", str(out), "--no-classifier", cwd=tmp_path)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert "Nothing changed since the last complete run" in third.stdout
+    assert "valmont/deliberation.pdf" in third.stdout  # the documents table, as usual
+    assert {p: p.stat().st_mtime_ns for p in out.glob("[!.]*.*")} == published
 
 
 def test_run_classifies_with_the_current_model_and_retags_when_it_changes(

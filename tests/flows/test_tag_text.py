@@ -98,8 +98,11 @@ def test_parallel_workers_give_the_same_output_in_the_same_order(
     def tag(workers: int) -> tuple[str, str]:
         target = tmp_path / f"out-{workers}.jsonl"
         result = subprocess.run(
-            [sys.executable, "-m", "flows.model_cmds", "tag-text", "--in", str(source)]
-            + ["--out", str(target), "--models", str(trained_models), "--workers", str(workers)],
+            [
+                *(sys.executable, "-m", "flows.model_cmds", "tag-text", "--in", str(source)),
+                *("--out", str(target), "--models", str(trained_models)),
+                *("--workers", str(workers)),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
