@@ -439,7 +439,17 @@ def evaluate_cmd(
         parts = []
         for key, block in report.items():
             if key.startswith("with"):
-                parts.append(model_card({**block, "version": key, "summary": {}}))
+                parts.append(
+                    model_card(
+                        {
+                            **block,
+                            "version": key,
+                            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                            "real_annotations": report["real_annotations"],
+                            "summary": {},
+                        }
+                    )
+                )
         card.parent.mkdir(parents=True, exist_ok=True)
         card.write_text("\n\n".join(parts), encoding="utf-8")
     for key in ("without_real", "with_real"):

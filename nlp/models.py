@@ -317,6 +317,7 @@ def model_card(metrics: dict[str, Any]) -> str:
     for key, title in (
         ("heldout", "Held-out written split"),
         ("real_cv", "Real annotations (cross-validated)"),
+        ("real", "Real annotations (the model trained without them)"),
         ("cv", "Training set, out-of-fold"),
     ):
         block = metrics.get(key)
