@@ -45,3 +45,7 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     models = tmp_path_factory.mktemp("models")
     train_cmd(lexicons=LEXICONS, models=models, with_real=False, folds=3)
     return models
+
+
+#: The session's Prefect API server (tests/servers.py): ``{"PREFECT_HOME", "PREFECT_API_URL"}``.
+from tests.servers import prefect_api  # noqa: E402, F401

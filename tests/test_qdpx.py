@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime
@@ -35,16 +34,15 @@ CORPUS = ROOT / "corpus"
 LEXICONS = load_lexicons(ROOT / "lexicons")
 SCHEMAS = sorted((ROOT / "tests" / "schemas" / "refi-qda").glob("*.xsd"))
 VALPUB = Path(sys.executable).parent / "valpub"
-PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
 NS = {"q": NAMESPACE}
 WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Outputs of one lexicon-only `valpub run` on the sample corpus (about 40 s)."""
+def run_out(tmp_path_factory: pytest.TempPathFactory, prefect_api: dict[str, str]) -> Path:
+    """Outputs of one lexicon-only `valpub run` on the sample corpus (about 30 s)."""
     out = tmp_path_factory.mktemp("run") / "out"
-    env = {**os.environ, "PREFECT_HOME": str(PREFECT_HOME)}
+    env = {**os.environ, **prefect_api}
     done = subprocess.run(
         [str(VALPUB), "run", "--corpus", str(CORPUS), "--out", str(out), "--no-classifier"],
         cwd=ROOT,

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,6 @@ from nlp.codebook import SCHEMES
 from nlp.models import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
 
 
 def cli() -> typer.Typer:
@@ -80,7 +78,7 @@ def retrain(loop_out: Path, data: Path, *extra: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def loop(tmp_path_factory: pytest.TempPathFactory) -> Loop:
+def loop(tmp_path_factory: pytest.TempPathFactory, prefect_api: dict[str, str]) -> Loop:
     base = tmp_path_factory.mktemp("annotate")
     out = base / "out"
     data = small_training_data(base / "data")
@@ -91,7 +89,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Loop:
     assert first is not None
     # 2. export: the pipeline runs (tagging with that model), then the selection
     prefix = out / "ann" / "batch1"
-    env = {**os.environ, "PREFECT_HOME": str(PREFECT_HOME)}
+    env = {**os.environ, **prefect_api}
     export = subprocess.run(
         [
             sys.executable, "-m", "flows.annotate_cmds", "annotate", "export",

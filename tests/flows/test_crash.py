@@ -3,7 +3,7 @@ an uninterrupted run, nothing duplicated, nothing lost, no half-written file.
 
 Each run is a real `valpub run` process group (the flow, its extraction and tagging
 worker processes) killed with SIGKILL when the output folder shows it has reached a
-given stage. Runs talk to a Prefect server started for the session (tests/flows/conftest.py),
+given stage. Runs talk to a Prefect server started for the session (tests/servers.py),
 which keeps each start-up to a few seconds.
 """
 

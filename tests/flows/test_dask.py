@@ -4,7 +4,7 @@ A `dask scheduler` and two `dask worker` processes run on 127.0.0.1 for the modu
 same corpus (the sample documents, an HTML page saved as .pdf, a manifest row whose file
 is missing) is processed locally and on the cluster, and the outputs must be the same.
 The runs also show the progress lines, the per-document task states and the run summary
-artifact, read back from the Prefect server (tests/flows/conftest.py).
+artifact, read back from the Prefect server (tests/servers.py).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import pandas as pd
 import pytest
 
 from flows.pipeline import SUMMARY_KEY, RunProgress, summary_markdown, worker_counts
-from tests.flows.conftest import free_port, stop_group
 from tests.pdfgen import text_pdf
+from tests.servers import free_port, stop_group
 
 pytestmark = pytest.mark.slow
 

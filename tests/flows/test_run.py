@@ -24,8 +24,11 @@ TEXT = (
 )
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREFECT_HOME": str(PREFECT_HOME)}
+def run(
+    *args: str, cwd: Path, server: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`valpub run`; with ``server`` (the session's Prefect API), without a temporary one."""
+    env = {**os.environ, "PREFECT_HOME": str(PREFECT_HOME), **(server or {})}
     return subprocess.run(
         [str(VALPUB), "run", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
@@ -106,7 +109,7 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
 
 
 def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
-    tmp_path: Path, trained_models: Path
+    tmp_path: Path, trained_models: Path, prefect_api: dict[str, str]
 ) -> None:
     from nlp.models import Registry
 
@@ -121,7 +124,7 @@ def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
     out = tmp_path / "out"
     args = ("--corpus", str(corpus), "--out", str(out), "--models", str(models))
 
-    first = run(*args, cwd=tmp_path)
+    first = run(*args, cwd=tmp_path, server=prefect_api)
     assert first.returncode == 0, first.stderr[-2000:]
     sentences = pd.read_parquet(out / "sentences.parquet")
     assert (sentences["model_version"] == first_version).all()
@@ -145,7 +148,7 @@ def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
     bundle["meta"] = {**bundle["meta"], "version": second_version}
     registry.save(second_version, bundle, registry.metrics(first_version), "copy")
     registry.promote(second_version, force=True)
-    second = run(*args, cwd=tmp_path)
+    second = run(*args, cwd=tmp_path, server=prefect_api)
     assert second.returncode == 0, second.stderr[-2000:]
     again = pd.read_parquet(out / "sentences.parquet")
     assert (again["model_version"] == second_version).all()

@@ -2,7 +2,7 @@
 
 `serve` registers its deployment with the cron schedule, runs what is asked of it and
 stops cleanly on SIGTERM or SIGINT, with a Prefect server (PREFECT_API_URL, the session
-server of tests/flows/conftest.py) or without (it starts one and stops it).
+server of tests/servers.py) or without (it starts one and stops it).
 """
 
 from __future__ import annotations

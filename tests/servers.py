@@ -1,8 +1,9 @@
-"""A Prefect API server shared by the flow tests that run the pipeline many times.
+"""Local servers for the tests: a Prefect API server shared by the tests that run the
+pipeline (fixture ``prefect_api`` in tests/conftest.py), free ports, process groups.
 
 `valpub run` without a server starts a temporary one (10-15 s a run); against a running
-server a run starts in a few seconds. Tests that need many runs use this one; the
-serverless default is tested in test_run.py.
+server a run starts in a few seconds. Tests use this one; the serverless default is
+tested in test_run.py.
 """
 
 from __future__ import annotations
