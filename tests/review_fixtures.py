@@ -35,8 +35,12 @@ def _head(src: Path, dst: Path, lines: int) -> Path:
     return dst
 
 
-def build_run(base: Path) -> Path:
-    """Train a small model, then run the pipeline on the sample corpus into ``base/out``."""
+def build_run(base: Path, api_url: str | None = None) -> Path:
+    """Train a small model, then run the pipeline on the sample corpus into ``base/out``.
+
+    With ``api_url`` (the session's Prefect server) the flow reports there instead of
+    starting a temporary server in this process.
+    """
     os.environ.setdefault(
         "PREFECT_HOME", str(Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}")
     )
@@ -57,17 +61,25 @@ def build_run(base: Path) -> Path:
         with_real=False,
         folds=FOLDS,
     )
-    run_pipeline(CORPUS, out, workers=2)
+    if api_url is None:
+        run_pipeline(CORPUS, out, workers=2)
+    else:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: api_url}):
+            run_pipeline(CORPUS, out, workers=2)
     return out
 
 
 @pytest.fixture(scope="session")
-def review_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def review_run(tmp_path_factory: pytest.TempPathFactory, prefect_api: dict[str, str]) -> Path:
     """The output folder of a real run on the sample corpus, with a current model.
 
     Tests must not modify it (copy it first).
     """
     key = str(tmp_path_factory.getbasetemp())
     if key not in _RUNS:
-        _RUNS[key] = build_run(tmp_path_factory.mktemp("review-run"))
+        _RUNS[key] = build_run(
+            tmp_path_factory.mktemp("review-run"), prefect_api["PREFECT_API_URL"]
+        )
     return _RUNS[key]
