@@ -201,7 +201,14 @@ def _unchanged_run(
 
     from flows.model_cmds import DEFAULT_LEXICONS
     from nlp.models import Registry
-    from nlp.store import OutputBusyError, outputs_up_to_date, run_key, run_lock, run_options
+    from nlp.store import (
+        OutputBusyError,
+        corpus_documents,
+        outputs_up_to_date,
+        run_key,
+        run_lock,
+        run_options,
+    )
     from nlp.tagging import lexicon_fingerprint
 
     version = Registry((models or out / "models").resolve()).current() if classifier else None
@@ -211,6 +218,7 @@ def _unchanged_run(
         with run_lock(out):
             key = run_key(
                 corpus.resolve(),
+                corpus_documents(corpus.resolve()),
                 lexicon_fingerprint(DEFAULT_LEXICONS),
                 version,
                 run_options(max_bytes, ocr),

@@ -49,7 +49,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.tagging import TaggerPool
+from flows.tagging import TaggerPool, load_tagger, tag_pages
 from nlp.corpus import Document, discover
 from nlp.extract import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Extractor, precheck
 from nlp.report import publish_profiles
@@ -158,46 +158,12 @@ class InProcessTagger:
         self._lock = threading.Lock()
         self._loaded: dict[str, Any] = {}
 
-    def _load(self) -> dict[str, Any]:
-        if not self._loaded:
-            import warnings
-
-            from nlp.classify import SentenceClassifier
-            from nlp.lexicon import LexiconMatcher, load_lexicons
-            from nlp.models import Registry
-            from nlp.segment import load_pipeline
-
-            # as in flows.tagging: a label absent from a training fold is expected
-            warnings.filterwarnings(
-                "ignore", message="Label not .* is present in all training examples"
-            )
-            nlp = load_pipeline()
-            self._loaded = {
-                "nlp": nlp,
-                "matcher": LexiconMatcher(nlp, load_lexicons(self.lexicon_dir)),
-                "classifier": (
-                    SentenceClassifier(Registry(self.model_dir).load(self.version))
-                    if self.model_dir and self.version
-                    else None
-                ),
-            }
-        return self._loaded
-
     def tag(self, pages_file: Path, out_file: Path) -> int:
         """Tag the pages stored in ``pages_file`` into ``out_file``; return the row count."""
-        from nlp.store import read_pages
-        from nlp.tagging import tag_document
-
         with self._lock:
-            loaded = self._load()
-            frame = tag_document(
-                loaded["nlp"],
-                loaded["matcher"],
-                read_pages(Path(pages_file)),
-                classifier=loaded["classifier"],
-            )
-        write_frame(frame, Path(out_file))
-        return len(frame)
+            if not self._loaded:
+                self._loaded = load_tagger(self.lexicon_dir, self.model_dir, self.version)
+            return tag_pages(self._loaded, Path(pages_file), Path(out_file))
 
     def close(self) -> None:
         """Drop the loaded objects (memory is returned when they are collected)."""
@@ -805,7 +771,6 @@ def _process_corpus(
     docs = discover(corpus)
     fingerprint = lexicon_fingerprint(lexicons)
     version = model_task(models, lexicons, train) if classifier else None
-    key = run_key(corpus, fingerprint, version, run_options(max_bytes, ocr))
     logger.info(
         "%d documents in %s; lexicons %s; classifier %s; runner %s",
         len(docs),
@@ -908,6 +873,9 @@ def _process_corpus(
         published["report"],
     )
     if not any(r["status"] in FAILED_STATUSES for r in rows):
+        # keyed by the digests extraction read: the content these outputs were made from
+        documents = [(str(r["file"]), r["sha256"] or None) for r in rows]
+        key = run_key(corpus, documents, fingerprint, version, run_options(max_bytes, ocr))
         save_run_state(out, key)  # the next run with the same inputs has nothing to do
     else:
         (out / RUN_STATE_NAME).unlink(missing_ok=True)  # failed documents are retried

@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(lexicon_dir: str, model_dir: str | None, version: str | None) -> None:
+def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) -> dict[str, Any]:
+    """spaCy, the compiled lexicons and the classifier (None without a model), loaded once.
+
+    What a tagging process holds: a worker of :class:`TaggerPool`, or a Dask worker.
+    """
     import warnings
 
     from nlp.classify import SentenceClassifier
@@ -31,31 +35,39 @@ def _init_worker(lexicon_dir: str, model_dir: str | None, version: str | None) -
     # a label absent from a small training fold is expected; not the analyst's concern
     warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
     nlp = load_pipeline()
-    _WORKER["nlp"] = nlp
-    _WORKER["matcher"] = LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir)))
-    _WORKER["classifier"] = (
-        SentenceClassifier(Registry(Path(model_dir)).load(version))
-        if model_dir and version
-        else None
-    )
+    return {
+        "nlp": nlp,
+        "matcher": LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir))),
+        "classifier": (
+            SentenceClassifier(Registry(Path(model_dir)).load(version))
+            if model_dir and version
+            else None
+        ),
+    }
 
 
-def tag_stored_document(pages_file: str, out_file: str) -> int:
-    """Tag the pages stored in ``pages_file`` into ``out_file`` (Parquet); return the row count.
-
-    Runs in a worker process of :class:`TaggerPool`.
-    """
+def tag_pages(loaded: dict[str, Any], pages_file: Path, out_file: Path) -> int:
+    """Tag the pages stored in ``pages_file`` into ``out_file`` (Parquet); return the row count."""
     from nlp.store import read_pages, write_frame
     from nlp.tagging import tag_document
 
     frame = tag_document(
-        _WORKER["nlp"],
-        _WORKER["matcher"],
+        loaded["nlp"],
+        loaded["matcher"],
         read_pages(Path(pages_file)),
-        classifier=_WORKER["classifier"],
+        classifier=loaded["classifier"],
     )
     write_frame(frame, Path(out_file))
     return len(frame)
+
+
+def _init_worker(lexicon_dir: str, model_dir: str | None, version: str | None) -> None:
+    _WORKER.update(load_tagger(Path(lexicon_dir), Path(model_dir) if model_dir else None, version))
+
+
+def tag_stored_document(pages_file: str, out_file: str) -> int:
+    """Tag one stored document in a worker process of :class:`TaggerPool`."""
+    return tag_pages(_WORKER, Path(pages_file), Path(out_file))
 
 
 class TaggerPool:

@@ -287,28 +287,48 @@ def run_options(max_bytes: int, ocr: bool) -> dict[str, Any]:
     return {"max_bytes": max_bytes, "ocr": ocr}
 
 
+def corpus_documents(corpus: Path) -> list[tuple[str, str | None]]:
+    """``(file, sha256)`` of every document of a corpus folder, as extraction reports them.
+
+    ``None`` for a missing or empty file (extraction gives those no digest).
+    """
+    from nlp.corpus import discover
+    from nlp.extract import file_sha256
+
+    return [
+        (
+            doc.file,
+            file_sha256(doc.path) if doc.path.is_file() and doc.path.stat().st_size else None,
+        )
+        for doc in discover(Path(corpus))
+    ]
+
+
 def run_key(
-    corpus: Path, lexicon_fingerprint: str, model_version: str | None, options: dict[str, Any]
+    corpus: Path,
+    documents: Iterable[tuple[str, str | None]],
+    lexicon_fingerprint: str,
+    model_version: str | None,
+    options: dict[str, Any],
 ) -> str:
     """A digest of everything a run's outputs depend on.
 
-    The content (sha256) of every document the corpus folder holds and of its manifest,
-    the lexicon fingerprint, the model version, the run options that change results and
-    the versions of valpub and of its extractor. Two runs with the same key publish the
-    same outputs, so the second one has nothing to do.
+    The ``(file, sha256)`` of every document (:func:`corpus_documents`, or the rows of a
+    run), the manifest's content, the lexicon fingerprint, the model version, the run
+    options that change results and the versions of valpub and of its extractor. Two
+    runs with the same key publish the same outputs, so the second one has nothing to do.
     """
     import hashlib
     from importlib.metadata import PackageNotFoundError, version
 
-    from nlp.corpus import MANIFEST_NAME, discover
+    from nlp.corpus import MANIFEST_NAME
     from nlp.extract import file_sha256
 
     try:
         package = version("valpub")
     except PackageNotFoundError:  # run from a source tree
         package = "source"
-    corpus = Path(corpus)
-    manifest = corpus / MANIFEST_NAME
+    manifest = Path(corpus) / MANIFEST_NAME
     parts: dict[str, Any] = {
         "valpub": package,
         "extractor": EXTRACTOR_VERSION,
@@ -316,10 +336,7 @@ def run_key(
         "model": model_version,
         "options": options,
         "manifest": file_sha256(manifest) if manifest.is_file() else None,
-        "documents": sorted(
-            (doc.file, file_sha256(doc.path) if doc.path.is_file() else None)
-            for doc in discover(corpus)
-        ),
+        "documents": sorted(documents),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 

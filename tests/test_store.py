@@ -95,6 +95,7 @@ def test_the_run_lock_refuses_a_second_run_and_is_freed_by_a_kill(tmp_path: Path
 def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_path: Path) -> None:
     from nlp.store import (
         PUBLISHED_FILES,
+        corpus_documents,
         outputs_up_to_date,
         run_key,
         run_options,
@@ -113,7 +114,7 @@ def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_pat
             "options": run_options(100, False),
         }
         args.update(change)
-        return run_key(corpus, **args)  # type: ignore[arg-type]
+        return run_key(corpus, corpus_documents(corpus), **args)  # type: ignore[arg-type]
 
     base = key()
     assert key() == base  # deterministic
