@@ -76,8 +76,12 @@ def _fail(message: str) -> None:
 @app.command()
 def run(
     corpus: Annotated[
-        Path, typer.Option(help="Folder of PDFs (with manifest.csv).")
-    ] = DEFAULT_CORPUS,
+        str,
+        typer.Option(
+            help="Folder of PDFs (with manifest.csv), or its URL (https://…; s3://… with "
+            "s3fs): each worker then reads the documents from there."
+        ),
+    ] = str(DEFAULT_CORPUS),
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
     sources: Annotated[
         Path | None,
@@ -139,11 +143,12 @@ def run(
     import time
 
     _setup_logging(verbose)
-    _check_corpus(corpus, sources)
+    location = _check_corpus(corpus, sources)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    if not force and sources is None and runner == Runner.process and not dask_address:
-        rows = _unchanged_run(corpus, out, models, classifier, int(max_mb * 2**20), ocr)
+    local = sources is None and runner == Runner.process and not dask_address
+    if isinstance(location, Path) and local and not force:
+        rows = _unchanged_run(location, out, models, classifier, int(max_mb * 2**20), ocr)
         if rows is not None:
             typer.echo(
                 "Nothing changed since the last complete run (documents, manifest, lexicons, "
@@ -158,7 +163,7 @@ def run(
 
     try:
         rows = run_pipeline(
-            corpus,
+            location,
             out,
             workers or default_workers(),
             runner="dask" if dask_address else runner.value,
@@ -233,14 +238,25 @@ def _unchanged_run(
         return None  # the flow reports it
 
 
-def _check_corpus(corpus: Path, sources: Path | None) -> None:
-    """Stop with a clear message when there is nothing to read (a pull creates the folder)."""
+def _check_corpus(corpus: str, sources: Path | None) -> Path | str:
+    """The corpus folder (absolute) or URL; stop with a clear message when it cannot be.
+
+    A pull creates the folder; a URL is checked when the run reads it.
+    """
+    from nlp.corpus import corpus_location
+
+    location = corpus_location(corpus)
+    if isinstance(location, str):
+        if sources is not None:
+            _fail(f"--sources downloads into a corpus folder; {corpus} is a URL")
+        return location
     if sources is not None:
         if not sources.is_file():
             _fail(f"sources file {sources} does not exist")
-        corpus.mkdir(parents=True, exist_ok=True)
-    elif not corpus.is_dir():
+        location.mkdir(parents=True, exist_ok=True)
+    elif not location.is_dir():
         _fail(f"corpus folder {corpus} does not exist")
+    return location
 
 
 def _print_documents(rows: list[dict[str, object]]) -> None:
@@ -287,8 +303,12 @@ def serve(
         str, typer.Option(help="Time zone of the cron expression (IANA name).")
     ] = "UTC",
     corpus: Annotated[
-        Path, typer.Option(help="Folder of PDFs (with manifest.csv).")
-    ] = DEFAULT_CORPUS,
+        str,
+        typer.Option(
+            help="Folder of PDFs (with manifest.csv), or its URL (https://…; s3://… with "
+            "s3fs): each worker then reads the documents from there."
+        ),
+    ] = str(DEFAULT_CORPUS),
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEFAULT_OUT,
     sources: Annotated[
         Path | None,
@@ -326,7 +346,7 @@ def serve(
     Example: valpub serve --cron "0 3 * * *" --corpus corpus --out outputs
     """
     _setup_logging(False)
-    _check_corpus(corpus, sources)
+    location = _check_corpus(corpus, sources)
     out.mkdir(parents=True, exist_ok=True)
     _prefect_environment()
     from prefect.schedules import Cron
@@ -335,7 +355,7 @@ def serve(
     from flows.pipeline import pipeline_job
 
     parameters = {
-        "corpus": str(corpus.resolve()),
+        "corpus": str(location),
         "out": str(out.resolve()),
         "workers": workers,
         "runner": "dask" if dask_address else runner.value,

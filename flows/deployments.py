@@ -98,7 +98,7 @@ def ensure_process_pool(name: str) -> None:
 
 def register(
     pool: str,
-    corpus: Path,
+    corpus: Path | str,
     out: Path,
     workers: int = 0,
     cron: str = "0 3 * * *",
@@ -115,6 +115,7 @@ def register(
 
     from flows.deployments import retrain_job  # by its module name, even under `-m`
     from flows.pipeline import pipeline_job
+    from nlp.corpus import corpus_location
 
     ensure_process_pool(pool)
     out = out.resolve()
@@ -129,7 +130,7 @@ def register(
         PIPELINE_DEPLOYMENT,
         schedule=Cron(cron, timezone=timezone),
         parameters={
-            "corpus": str(corpus.resolve()),
+            "corpus": str(corpus_location(corpus)),
             "out": str(out),
             "workers": workers,
             "runner": "dask" if dask_address else runner,
@@ -160,7 +161,11 @@ def main(argv: list[str] | None = None) -> None:
         description="Register valpub's deployments (pipeline, retraining) on a Prefect server.",
     )
     parser.add_argument("--pool", default=env("VALPUB_POOL", "valpub"), help="work pool name")
-    parser.add_argument("--corpus", type=Path, default=Path(env("VALPUB_CORPUS", "corpus")))
+    parser.add_argument(
+        "--corpus",
+        default=env("VALPUB_CORPUS", "corpus"),
+        help="corpus folder, or its URL (the workers read the documents from there)",
+    )
     parser.add_argument("--out", type=Path, default=Path(env("VALPUB_OUT", "outputs")))
     parser.add_argument("--workers", type=int, default=int(env("VALPUB_WORKERS", "0")))
     parser.add_argument("--cron", default=env("VALPUB_CRON", "0 3 * * *"))

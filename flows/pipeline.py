@@ -14,8 +14,8 @@ Two runners (:func:`run_pipeline`):
   local one with ``workers`` processes). Each Dask worker process builds its extractors
   and its tagger on first use and keeps them for later tasks and runs
   (:func:`worker_extractors`, :func:`worker_tagger`). Paths must mean the same on every
-  machine: a remote cluster needs the corpus and the output folder on a shared file
-  system.
+  machine: a remote cluster needs the output folder (and a corpus given as a folder) on
+  a shared file system; a corpus given as a URL is read by each worker from there.
 
 Stages: discover -> model (the current classifier version; when there is none, one is
 trained from the shipped sentences first) -> extract -> segment, tag and classify (one
@@ -34,6 +34,7 @@ import ipaddress
 import logging
 import queue
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, deque
@@ -50,8 +51,15 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tagging import TaggerPool, load_tagger, tag_pages
-from nlp.corpus import Document, discover
-from nlp.extract import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Extractor, precheck
+from nlp.corpus import Document, corpus_location, discover, fetch_document
+from nlp.errors import FetchError
+from nlp.extract import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    DocumentReport,
+    Extractor,
+    precheck,
+)
 from nlp.report import publish_profiles
 from nlp.store import (
     DOCUMENT_COLUMNS,
@@ -217,10 +225,16 @@ def worker_tagger(lexicons: Path, models: Path | None, version: str | None) -> I
     return tagger
 
 
-def worker_counts() -> dict[str, int]:
-    """Documents extracted and tagged by this process's tasks (for checks and monitoring)."""
+def worker_counts(reset: bool = False) -> dict[str, int]:
+    """Documents extracted and tagged by this process's tasks (for checks and monitoring).
+
+    With ``reset``, the counts start again from zero after being read.
+    """
     with _WORKER_LOCK:
-        return dict(WORKER_COUNTS)
+        counts = dict(WORKER_COUNTS)
+        if reset:
+            WORKER_COUNTS.clear()
+        return counts
 
 
 def _count(kind: str) -> None:
@@ -261,27 +275,23 @@ def extract_one(
     ocr: bool = False,
     extractors: ExtractorPool | None = None,
 ) -> dict[str, Any]:
-    """Extract one document (or reuse its stored result); return its documents-table row."""
-    report = precheck(doc.path, max_bytes)
-    if report.status == "ok":
-        cached = None if force else cached_report(out, report.sha256)
-        if cached is not None and ocr and cached.pages_needing_ocr:
-            cached = None  # OCR asked for now: read the scanned pages
-        if cached is not None:
-            report = cached
-            log.info("%s: reused extraction (%s)", doc.file, report.status)
-        else:
-            writer = PageWriter(out, report.sha256)
+    """Extract one document (or reuse its stored result); return its documents-table row.
+
+    A remote document (:attr:`Document.url`) is first copied by this process from its
+    URL into a temporary folder, removed afterwards; one that cannot be read is
+    ``failed`` with the reason.
+    """
+    if doc.url:
+        with tempfile.TemporaryDirectory(prefix="valpub-fetch-") as folder:
             try:
-                with (extractors or EXTRACTORS).checkout() as extractor:
-                    report = extractor.extract(doc.path, writer.write, checked=report)
-            finally:
-                if writer.count and report.status not in {"timeout", "failed"}:  # keep partial
-                    writer.commit()
-                else:
-                    writer.discard()
-            if report.status in FINAL_STATUSES:
-                write_json(report_path(out, report.sha256), report.as_dict())
+                path = fetch_document(doc.url, Path(folder), max_bytes)
+            except FetchError as exc:
+                report = DocumentReport(doc.url, "", 0, exc.status, str(exc)[:300])
+            else:
+                report = _extract_file(path, doc.file, out, max_bytes, force, ocr, extractors)
+                report.path = doc.url
+    else:
+        report = _extract_file(doc.path, doc.file, out, max_bytes, force, ocr, extractors)
     row = report.as_dict()
     row.update(
         file=doc.file,
@@ -292,6 +302,39 @@ def extract_one(
         year=doc.year,
     )
     return row
+
+
+def _extract_file(
+    path: Path,
+    name: str,
+    out: Path,
+    max_bytes: int,
+    force: bool,
+    ocr: bool,
+    extractors: ExtractorPool | None,
+) -> DocumentReport:
+    """Extract a local file into ``out/pages``, or reuse what is stored for its sha256."""
+    report = precheck(path, max_bytes)
+    if report.status == "ok":
+        cached = None if force else cached_report(out, report.sha256)
+        if cached is not None and ocr and cached.pages_needing_ocr:
+            cached = None  # OCR asked for now: read the scanned pages
+        if cached is not None:
+            report = cached
+            log.info("%s: reused extraction (%s)", name, report.status)
+        else:
+            writer = PageWriter(out, report.sha256)
+            try:
+                with (extractors or EXTRACTORS).checkout() as extractor:
+                    report = extractor.extract(path, writer.write, checked=report)
+            finally:
+                if writer.count and report.status not in {"timeout", "failed"}:  # keep partial
+                    writer.commit()
+                else:
+                    writer.discard()
+            if report.status in FINAL_STATUSES:
+                write_json(report_path(out, report.sha256), report.as_dict())
+    return report
 
 
 def _document_state(row: dict[str, Any]) -> State[Any] | dict[str, Any]:
@@ -732,7 +775,7 @@ def _cell(text: Any) -> str:
 
 
 def _process_corpus(
-    corpus: Path = Path("corpus"),
+    corpus: Path | str = Path("corpus"),
     out: Path = Path("outputs"),
     lexicons: Path = DEFAULT_LEXICONS,
     timeout: float = DEFAULT_TIMEOUT,
@@ -747,7 +790,7 @@ def _process_corpus(
     progress: bool = False,
     sources: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the pipeline on a corpus folder; return one row per document.
+    """Run the pipeline on a corpus folder (or corpus URL); return one row per document.
 
     With ``sources`` (a CSV of URLs, see :func:`nlp.pull.pull_sources`), the new and
     changed PDFs it lists are first downloaded into ``corpus`` (its manifest gains
@@ -764,10 +807,15 @@ def _process_corpus(
     logger = get_run_logger()
     _send_nlp_logs_to_prefect()  # also when run outside `valpub` (a worker, a script)
     # Absolute paths: tasks may run in other processes, with another working directory.
-    corpus, out, lexicons = Path(corpus).resolve(), Path(out).resolve(), Path(lexicons).resolve()
+    corpus = corpus_location(corpus)  # a URL stays one: each worker reads from there
+    out, lexicons = Path(out).resolve(), Path(lexicons).resolve()
     models = Path(models).resolve() if models is not None else out / "models"
     on_dask = runner == "dask"
-    pulled = pull_task(Path(sources).resolve(), corpus) if sources is not None else None
+    pulled = None
+    if sources is not None:
+        if isinstance(corpus, str):
+            raise FetchError(f"--sources downloads into a corpus folder, not into {corpus}")
+        pulled = pull_task(Path(sources).resolve(), corpus)
     docs = discover(corpus)
     fingerprint = lexicon_fingerprint(lexicons)
     version = model_task(models, lexicons, train) if classifier else None
@@ -872,13 +920,14 @@ def _process_corpus(
         sum(k.startswith("profile:") for k in published),
         published["report"],
     )
-    if not any(r["status"] in FAILED_STATUSES for r in rows):
+    if isinstance(corpus, Path) and not any(r["status"] in FAILED_STATUSES for r in rows):
         # keyed by the digests extraction read: the content these outputs were made from
         documents = [(str(r["file"]), r["sha256"] or None) for r in rows]
         key = run_key(corpus, documents, fingerprint, version, run_options(max_bytes, ocr))
         save_run_state(out, key)  # the next run with the same inputs has nothing to do
     else:
-        (out / RUN_STATE_NAME).unlink(missing_ok=True)  # failed documents are retried
+        # failed documents are retried; a remote corpus is only known by reading it
+        (out / RUN_STATE_NAME).unlink(missing_ok=True)
     from prefect.artifacts import create_markdown_artifact
 
     create_markdown_artifact(
@@ -934,7 +983,7 @@ def _api_for_dask_workers(dask_address: str | None) -> Iterator[None]:
 
 
 def run_pipeline(
-    corpus: Path,
+    corpus: Path | str,
     out: Path,
     workers: int,
     *,
@@ -946,7 +995,7 @@ def run_pipeline(
     """Run :func:`process_corpus` with the chosen task runner; return one row per document.
 
     Args:
-        corpus: the corpus folder.
+        corpus: the corpus folder, or its URL (see :func:`nlp.corpus.discover`).
         out: the output folder.
         workers: documents processed at once (``process``), or the number of worker
             processes of the local Dask cluster (``dask`` without an address).
@@ -978,7 +1027,7 @@ def run_pipeline(
 
 
 def _run_pipeline(
-    corpus: Path,
+    corpus: Path | str,
     out: Path,
     workers: int,
     *,
@@ -1042,13 +1091,13 @@ def pipeline_job(
     """The pipeline as a scheduled job (``valpub serve``, ``flows.deployments``).
 
     Runs :func:`process_corpus` as a subflow with the chosen task runner and returns
-    the count of documents per status. ``workers=0`` means one per core; ``sources``, a
-    CSV of URLs pulled into ``corpus`` first.
+    the count of documents per status. ``corpus`` is a folder or a URL; ``workers=0``
+    means one per core; ``sources``, a CSV of URLs pulled into ``corpus`` first.
     """
     from nlp.extract import default_workers
 
     rows = run_pipeline(
-        Path(corpus),
+        corpus_location(corpus),
         Path(out),
         workers or default_workers(),
         runner=runner,

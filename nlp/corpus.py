@@ -5,16 +5,27 @@ A corpus is a folder of PDFs with an optional ``manifest.csv`` (schema in
 and resolves each document's territory: from its manifest row, else from its folder
 (``<corpus>/<territory>/file.pdf``: the territory that the folder's other documents
 have in the manifest, or the folder's name), else ``unknown`` (with a warning).
+
+The folder may also be an fsspec URL (``https://host/corpus/``, ``s3://bucket/corpus``
+with s3fs installed, ...), and a manifest row's ``file`` may itself be a URL. Such
+documents carry their :attr:`Document.url`: whoever extracts them (a Dask worker on
+another machine) reads them from there with :func:`fetch_document`, so that only the
+URL travels through the scheduler, never the file's bytes.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
-from dataclasses import dataclass
+import re
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
-from nlp.errors import ManifestError
+from nlp.errors import FetchError, ManifestError
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +54,24 @@ TERRITORY_TYPES = frozenset(
     {"commune", "epci", "departement", "region", "syndicat", "etat", "other"}
 )
 UNKNOWN = "unknown"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(location: str | Path) -> bool:
+    """True when ``location`` is a URL (``scheme://...``) rather than a local path."""
+    return isinstance(location, str) and bool(_URL.match(location))
+
+
+def corpus_location(value: str | Path) -> Path | str:
+    """A corpus as given on the command line: a remote URL as is, else an absolute path.
+
+    ``file://`` URLs are local paths. Typer's ``Path`` options would turn ``https://``
+    into ``https:/``, so commands take the corpus as text and convert it here.
+    """
+    text = str(value)
+    if is_url(text) and not text.startswith("file://"):
+        return text
+    return Path(text.removeprefix("file://")).resolve()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +89,14 @@ class Document:
     source_url: str = ""
     notes: str = ""
     territory_from: str = "manifest"  # manifest | folder | unknown
+    #: Where a remote document is read from (fsspec URL); empty for a local file, whose
+    #: ``path`` is then the file. For a remote document ``path`` is only its name.
+    url: str = ""
+
+    @property
+    def location(self) -> str:
+        """The document's URL, or its local path."""
+        return self.url or str(self.path)
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, str]]:
@@ -69,51 +106,160 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
         ManifestError: no ``file`` column, a row without file, a duplicated file, or
             a year that is not a number.
     """
-    rows: dict[str, dict[str, str]] = {}
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None:
-            raise ManifestError(path, "the manifest is empty (no header line)")
-        header = [COLUMN_ALIASES.get(c.strip(), c.strip()) for c in reader.fieldnames]
-        if "file" not in header:
-            raise ManifestError(path, f"no 'file' column (columns: {', '.join(header)})", 1)
-        for line, raw in enumerate(reader, start=2):
-            row = {
-                header[i]: (v or "").strip()
-                for i, v in enumerate(raw.get(c) for c in reader.fieldnames)
-            }
-            if not row["file"]:
-                raise ManifestError(path, "row without a 'file' value", line)
-            if row.get("year") and not row["year"].isdigit():
-                raise ManifestError(path, f"year {row['year']!r} is not a number", line)
-            ttype = row.get("territory_type", "")
-            if ttype and ttype not in TERRITORY_TYPES:
-                log.warning("%s:%d: unusual territory_type %r", path, line, ttype)
-            if row["file"] in rows:
-                raise ManifestError(path, f"file {row['file']!r} listed twice", line)
-            rows[row["file"]] = row
+        return parse_manifest(fh, path)
+
+
+def parse_manifest(fh: IO[str], path: Path | str) -> dict[str, dict[str, str]]:
+    """Parse a manifest's CSV text from ``fh``; ``path`` names it in errors."""
+    rows: dict[str, dict[str, str]] = {}
+    reader = csv.DictReader(fh)
+    if reader.fieldnames is None:
+        raise ManifestError(path, "the manifest is empty (no header line)")
+    header = [COLUMN_ALIASES.get(c.strip(), c.strip()) for c in reader.fieldnames]
+    if "file" not in header:
+        raise ManifestError(path, f"no 'file' column (columns: {', '.join(header)})", 1)
+    for line, raw in enumerate(reader, start=2):
+        row = {
+            header[i]: (v or "").strip()
+            for i, v in enumerate(raw.get(c) for c in reader.fieldnames)
+        }
+        if not row["file"]:
+            raise ManifestError(path, "row without a 'file' value", line)
+        if row.get("year") and not row["year"].isdigit():
+            raise ManifestError(path, f"year {row['year']!r} is not a number", line)
+        ttype = row.get("territory_type", "")
+        if ttype and ttype not in TERRITORY_TYPES:
+            log.warning("%s:%d: unusual territory_type %r", path, line, ttype)
+        if row["file"] in rows:
+            raise ManifestError(path, f"file {row['file']!r} listed twice", line)
+        rows[row["file"]] = row
     return rows
 
 
-def discover(corpus: Path) -> list[Document]:
-    """List the documents of a corpus folder, sorted by path.
+def discover(corpus: Path | str) -> list[Document]:
+    """List the documents of a corpus folder (or corpus URL), sorted by path.
 
     Every ``*.pdf`` below ``corpus`` is a document, and so is every file the manifest
     lists (even one not named ``.pdf``: it will get its status from extraction). A
     manifest row whose file is missing still yields a document, so that the run
     reports it instead of silently dropping it.
+
+    ``corpus`` may be an fsspec URL: its ``manifest.csv`` is read from there, and its
+    PDFs are those the manifest lists plus those the location lists (a web server's
+    directory index, a bucket prefix). Nothing else is downloaded here.
+
+    Raises:
+        ManifestError: the manifest is malformed.
+        FetchError: the corpus URL cannot be read at all.
     """
-    corpus = Path(corpus)
+    corpus = corpus_location(corpus)
+    if isinstance(corpus, str):
+        return _discover_remote(corpus)
     manifest_path = corpus / MANIFEST_NAME
     manifest = read_manifest(manifest_path) if manifest_path.is_file() else {}
     files = {p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if _is_pdf_name(p)}
-    files |= set(manifest)
+    return _documents(corpus, files, manifest)
+
+
+def _documents(
+    corpus: Path, files: Iterable[str], manifest: dict[str, dict[str, str]], base_url: str = ""
+) -> list[Document]:
     folders = _folder_territories(manifest)
-    docs = []
-    for rel in sorted(files):
-        row = manifest.get(rel)
-        docs.append(_document(corpus, rel, row, folders))
-    return docs
+    return [
+        _document(corpus, rel, manifest.get(rel), folders, base_url)
+        for rel in sorted(set(files) | set(manifest))
+    ]
+
+
+def _discover_remote(url: str) -> list[Document]:
+    """:func:`discover` for a corpus URL, through fsspec."""
+    import fsspec
+
+    base = url.rstrip("/")
+    try:
+        fs, root = fsspec.core.url_to_fs(base)
+    except (ImportError, ValueError) as exc:  # unknown protocol, or its package missing
+        raise FetchError(f"cannot read the corpus {url}: {exc}") from exc
+    root = root.rstrip("/")
+    manifest_url = f"{base}/{MANIFEST_NAME}"
+    try:
+        with fs.open(f"{root}/{MANIFEST_NAME}", "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            manifest = parse_manifest(text, manifest_url)
+    except FileNotFoundError as exc:
+        if not _absent(exc):
+            raise FetchError(f"cannot read {manifest_url}: {_cause(exc)}") from exc
+        manifest = {}
+    except ManifestError:
+        raise
+    except Exception as exc:  # network errors: say which URL, not a traceback
+        raise FetchError(f"cannot read {manifest_url}: {type(exc).__name__}: {exc}") from exc
+    try:
+        listed = fs.find(root)
+    except Exception as exc:  # a server without directory index lists nothing
+        log.info("%s: no listing (%s); the manifest names the documents", url, exc)
+        listed = []
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    quoted = "http" in protocols  # a web server's links are percent-encoded
+    files = set()
+    for name in map(str, listed):
+        rel = name[len(root) + 1 :] if name.startswith(root + "/") else ""
+        rel = urllib.parse.unquote(rel) if quoted else rel
+        if rel.lower().endswith(".pdf") and not rel.rsplit("/", 1)[-1].startswith("."):
+            files.add(rel)
+    if not files and not manifest:
+        raise FetchError(f"no documents at {url}: no {MANIFEST_NAME} there and no listing of PDFs")
+    return _documents(Path(), files, manifest, base_url=base + "/")
+
+
+def fetch_document(url: str, folder: Path, max_bytes: int) -> Path:
+    """Copy a remote document into ``folder`` and return the local file.
+
+    The copy stops past ``max_bytes``: a file that large is not read to the end.
+
+    Raises:
+        FetchError: the URL cannot be read (missing, refused, unknown protocol), or the
+            document is larger than ``max_bytes`` (the message says so).
+    """
+    import fsspec
+
+    name = urllib.parse.unquote(url.rstrip("/").rsplit("/", 1)[-1]) or "document"
+    target = Path(folder) / (name if name.lower().endswith(".pdf") else name + ".pdf")
+    copied = 0
+    try:
+        with fsspec.open(url, "rb") as src, target.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    limit = (
+                        f"{max_bytes / 2**20:.0f} MiB" if max_bytes >= 2**20 else f"{max_bytes} B"
+                    )
+                    raise FetchError(f"over the {limit} limit (download stopped)", "too_large")
+                dst.write(chunk)
+    except FetchError:
+        raise
+    except FileNotFoundError as exc:
+        if not _absent(exc):
+            raise FetchError(f"cannot read {url}: {_cause(exc)}") from exc
+        raise FetchError(f"not found: {url}") from exc
+    except Exception as exc:  # refused connection, HTTP error, unknown protocol...
+        raise FetchError(f"cannot read {url}: {type(exc).__name__}: {exc}") from exc
+    return target
+
+
+def _absent(exc: FileNotFoundError) -> bool:
+    """True when the file is really not there, not when the server could not be reached.
+
+    fsspec's HTTP file system raises FileNotFoundError for both; the cause tells.
+    """
+    cause = exc.__cause__
+    return cause is None or getattr(cause, "status", None) in (404, 410)
+
+
+def _cause(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc
+    return f"{type(cause).__name__}: {cause}"
 
 
 def _folder_territories(manifest: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -141,9 +287,23 @@ def _is_pdf_name(p: Path) -> bool:
 
 
 def _document(
-    corpus: Path, rel: str, row: dict[str, str] | None, folders: dict[str, dict[str, str]]
+    corpus: Path,
+    rel: str,
+    row: dict[str, str] | None,
+    folders: dict[str, dict[str, str]],
+    base_url: str = "",
 ) -> Document:
-    path = corpus / rel
+    doc = _territory_document(corpus / rel, rel, row, folders)
+    if is_url(rel):  # the manifest names the document by its URL
+        return replace(doc, path=Path(urllib.parse.urlsplit(rel).path.rsplit("/", 1)[-1]), url=rel)
+    if base_url:
+        return replace(doc, path=Path(rel), url=base_url + urllib.parse.quote(rel))
+    return doc
+
+
+def _territory_document(
+    path: Path, rel: str, row: dict[str, str] | None, folders: dict[str, dict[str, str]]
+) -> Document:
     if row is not None and (row.get("territory_code") or row.get("territory_name")):
         code = row.get("territory_code") or _slug(row["territory_name"])
         year = row.get("year", "")
@@ -160,7 +320,7 @@ def _document(
             notes=row.get("notes", ""),
         )
     parts = Path(rel).parts
-    if len(parts) > 1:
+    if len(parts) > 1 and not is_url(rel):
         folder = parts[0]
         log.warning("%s: no manifest row; territory taken from its folder %r", rel, folder)
         known = folders.get(folder)

@@ -41,3 +41,14 @@ class ExtractionError(NlpError):
         self.status = status
         self.reason = reason
         super().__init__(f"{self.path}: {status}: {reason}")
+
+
+class FetchError(NlpError):
+    """A document or corpus URL could not be read: the reason is the message.
+
+    ``status`` is the document status it gives (see :data:`nlp.extract.STATUSES`).
+    """
+
+    def __init__(self, reason: str, status: str = "failed") -> None:
+        super().__init__(reason)
+        self.status = status

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -267,6 +268,15 @@ def _table(rows: pd.DataFrame, code: str) -> str:
     return f"<table class='figures'>{head}{''.join(body)}</table>"
 
 
+def _document_href(link_base: str, file: str, page: int) -> str:
+    """The link of a page of a document: its URL when it has one, else under ``link_base``."""
+    if "://" in file:
+        return f"{file}#page={page}"
+    if "://" in link_base:
+        return f"{link_base}{urllib.parse.quote(file)}#page={page}"
+    return f"{link_base}{file}#page={page}"
+
+
 def _quotes(
     quotes: Mapping[str, list[dict[str, Any]]],
     labels: Sequence[LabelInfo],
@@ -276,7 +286,7 @@ def _quotes(
     items = []
     for info in labels:
         for q in quotes.get(info.id, [])[:limit]:
-            href = f"{link_base}{q['file']}#page={q['page']}"
+            href = _document_href(link_base, str(q["file"]), int(q["page"]))
             terms = f" — termes : {_e(', '.join(q['terms']))}" if q.get("terms") else ""
             source = SOURCE_TITLES.get(str(q.get("source", "lexicon")), "")
             if q.get("source", "lexicon") != "lexicon" and q.get("score") is not None:
@@ -556,7 +566,7 @@ def write_csv_fr(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
 def publish_profiles(
     out: Path,
     lexicon_dir: Path,
-    corpus: Path | None = None,
+    corpus: Path | str | None = None,
     model_metrics: Mapping[str, Any] | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
@@ -568,7 +578,8 @@ def publish_profiles(
         out: the run's output folder (holds ``sentences.parquet`` and ``documents.parquet``).
         lexicon_dir: the lexicons the sentences were tagged with.
         corpus: the corpus folder, so that quotes link to ``file.pdf#page=N`` relative to
-            the report; without it, links are the corpus-relative paths.
+            the report, or the corpus URL, so that they link to the documents there;
+            without it, links are the corpus-relative paths.
         model_metrics: classifier summary for the methodology section, if any.
         resamples: bootstrap samples of documents.
         seed: bootstrap seed.
@@ -629,7 +640,9 @@ def publish_profiles(
         if stale.name not in keep:
             stale.unlink()
 
-    if corpus is not None:
+    if isinstance(corpus, str):  # a corpus URL: quotes link to the documents there
+        link_base = corpus.rstrip("/") + "/"
+    elif corpus is not None:
         link_base = os.path.relpath(Path(corpus).resolve(), out.resolve()).replace(os.sep, "/")
         link_base = "" if link_base == "." else link_base + "/"
     else:

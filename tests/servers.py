@@ -1,5 +1,6 @@
 """Local servers for the tests: a Prefect API server shared by the tests that run the
-pipeline (fixture ``prefect_api`` in tests/conftest.py), free ports, process groups.
+pipeline (fixture ``prefect_api`` in tests/conftest.py), a static web site of a folder
+(:func:`static_site`), free ports, process groups.
 
 `valpub run` without a server starts a temporary one (10-15 s a run); against a running
 server a run starts in a few seconds. Tests use this one; the serverless default is
@@ -8,14 +9,19 @@ tested in test_run.py.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -78,3 +84,36 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+@dataclass
+class StaticSite:
+    """A folder served over HTTP on 127.0.0.1, and the paths its clients asked for."""
+
+    url: str
+    root: Path
+    requests: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def static_site(root: Path) -> Iterator[StaticSite]:
+    """Serve ``root`` (with directory listings) from a thread of this process."""
+    site = StaticSite("", root)
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            site.requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    site.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()

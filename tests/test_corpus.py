@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp.corpus import discover, read_manifest
-from nlp.errors import ManifestError
+from nlp.corpus import discover, fetch_document, read_manifest
+from nlp.errors import FetchError, ManifestError
 from tests.pdfgen import text_pdf
+from tests.servers import static_site
 
 HEADER = "file,territory_code,territory_name,territory_type,title,year,language,source_url,notes\n"
 
@@ -86,3 +87,90 @@ def test_sample_manifest_is_valid() -> None:
     assert len(docs) >= 8
     assert all(d.path.is_file() for d in docs)
     assert sum(d.territory_from == "folder" for d in docs) == 1
+
+
+def _site_corpus(root: Path) -> None:
+    """Two documents in folders (one with a space in its name), a manifest for one."""
+    (root / "valmont").mkdir(parents=True)
+    (root / "lorvelle").mkdir()
+    text_pdf(root / "valmont" / "a.pdf", [["Texte de Valmont."]])
+    text_pdf(root / "lorvelle" / "plan numérique.pdf", [["Texte de Lorvelle."]])
+    (root / "manifest.csv").write_text(
+        HEADER + "valmont/a.pdf,299010017,Métropole de Valmont,epci,Stratégie,2021,fr,,\n"
+        "absent.pdf,99001,Ailleurs,commune,Absent,2020,fr,,\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_corpus_url_lists_the_same_documents_as_its_folder(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    _site_corpus(root)
+    with static_site(root) as site:
+        remote = discover(site.url + "/")
+        local = discover(root)
+        # listing reads the manifest and the directory pages: no PDF is downloaded
+        assert not [r for r in site.requests if r.endswith(".pdf")], site.requests
+    assert (
+        [d.file for d in remote]
+        == [d.file for d in local]
+        == [
+            "absent.pdf",
+            "lorvelle/plan numérique.pdf",
+            "valmont/a.pdf",
+        ]
+    )
+    for r, loc in zip(remote, local, strict=True):
+        assert (r.territory_code, r.territory_name, r.territory_from) == (
+            loc.territory_code,
+            loc.territory_name,
+            loc.territory_from,
+        )
+        assert not loc.url and loc.location == str(loc.path)
+    assert remote[1].url == f"{site.url}/lorvelle/plan%20num%C3%A9rique.pdf"
+    assert remote[1].location == remote[1].url
+
+
+def test_a_remote_document_is_fetched_or_says_why_not(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    _site_corpus(root)
+    folder = tmp_path / "fetched"
+    folder.mkdir()
+    with static_site(root) as site:
+        docs = {d.file: d for d in discover(site.url)}
+        got = fetch_document(docs["lorvelle/plan numérique.pdf"].url, folder, 2**20)
+        assert got.read_bytes() == (root / "lorvelle" / "plan numérique.pdf").read_bytes()
+        with pytest.raises(FetchError, match=r"not found: .*absent\.pdf") as missing:
+            fetch_document(docs["absent.pdf"].url, folder, 2**20)
+        assert missing.value.status == "failed"
+        with pytest.raises(FetchError, match=r"over the 100 B limit \(download stopped\)") as large:
+            fetch_document(docs["valmont/a.pdf"].url, folder, 100)
+        assert large.value.status == "too_large"
+    # the server is gone: the corpus cannot be read, and the error says where
+    with pytest.raises(FetchError, match=r"cannot read http://127\.0\.0\.1:\d+/manifest\.csv"):
+        discover(site.url)
+    with pytest.raises(FetchError, match="cannot read"):
+        fetch_document(docs["valmont/a.pdf"].url, folder, 2**20)
+
+
+def test_a_manifest_can_name_documents_by_url(tmp_path: Path) -> None:
+    remote = tmp_path / "site"
+    remote.mkdir()
+    text_pdf(remote / "deliberation.pdf", [["Texte."]])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with static_site(remote) as site:
+        url = f"{site.url}/deliberation.pdf"
+        (corpus / "manifest.csv").write_text(
+            HEADER + f"{url},99002,Lorvelle,commune,Délibération,2024,fr,,\n", encoding="utf-8"
+        )
+        (doc,) = discover(corpus)
+    assert (doc.file, doc.url, doc.territory_name, doc.year) == (url, url, "Lorvelle", 2024)
+    assert doc.path == Path("deliberation.pdf")
+
+
+def test_a_url_without_manifest_or_listing_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with static_site(tmp_path / "empty") as site, pytest.raises(FetchError, match="no documents"):
+        discover(site.url)
+    with pytest.raises(FetchError, match="cannot read the corpus nosuch://x"):
+        discover("nosuch://x")

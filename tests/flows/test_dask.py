@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ import pytest
 
 from flows.pipeline import SUMMARY_KEY, RunProgress, summary_markdown, worker_counts
 from tests.pdfgen import text_pdf
-from tests.servers import free_port, stop_group
+from tests.servers import free_port, static_site, stop_group
 
 pytestmark = pytest.mark.slow
 
@@ -141,16 +142,29 @@ def frames(out: Path) -> dict[str, pd.DataFrame]:
     }
 
 
+@pytest.fixture(scope="module")
+def local_run(
+    tmp_path_factory: pytest.TempPathFactory, corpus: Path, prefect_api: dict[str, str]
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The corpus run here with two worker processes: the outputs Dask must give."""
+    out = tmp_path_factory.mktemp("local")
+    args = ("--corpus", str(corpus), "--workers", "2", "--no-classifier", "--progress")
+    local = run(*args, "--out", str(out), env=prefect_api, cwd=out)
+    assert local.returncode == 0, local.stderr[-3000:]
+    return out, local
+
+
 def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
-    tmp_path: Path, corpus: Path, dask_cluster: str, prefect_api: dict[str, str]
+    tmp_path: Path,
+    corpus: Path,
+    local_run: tuple[Path, subprocess.CompletedProcess[str]],
+    dask_cluster: str,
+    prefect_api: dict[str, str],
 ) -> None:
     from distributed import Client
 
+    local_out, local = local_run
     args = ("--corpus", str(corpus), "--workers", "2", "--no-classifier")
-    local = run(
-        *args, "--out", str(tmp_path / "local"), "--progress", env=prefect_api, cwd=tmp_path
-    )
-    assert local.returncode == 0, local.stderr[-3000:]
     on_dask = run(
         *args,
         "--out",
@@ -165,7 +179,7 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     )
     assert on_dask.returncode == 0, on_dask.stderr[-3000:]
 
-    expected, got = frames(tmp_path / "local"), frames(tmp_path / "dask")
+    expected, got = frames(local_out), frames(tmp_path / "dask")
     for name in expected:
         pd.testing.assert_frame_equal(got[name], expected[name], check_like=False)
     docs = expected["documents"].set_index("file")
@@ -178,7 +192,7 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
 
     # both Dask workers did work, in their own processes, and all of it
     with Client(dask_cluster, timeout=30) as client:
-        counts = client.run(worker_counts)
+        counts = client.run(worker_counts, reset=True)
     assert len(counts) == 2
     assert all(c.get("extracted", 0) > 0 for c in counts.values()), counts
     assert sum(c.get("extracted", 0) for c in counts.values()) == 5
@@ -218,6 +232,48 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     # the library's log records reach Prefect too
     logs = api(url, "/logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run]}}})
     assert any(rec["name"].startswith("nlp.") for rec in logs), {rec["name"] for rec in logs}
+
+
+def test_dask_workers_read_the_documents_from_a_corpus_url(
+    tmp_path: Path,
+    corpus: Path,
+    local_run: tuple[Path, subprocess.CompletedProcess[str]],
+    dask_cluster: str,
+    prefect_api: dict[str, str],
+) -> None:
+    """The corpus on a web server: the workers fetch each PDF themselves (fsspec)."""
+    from distributed import Client
+
+    with static_site(corpus) as site:
+        on_dask = run(
+            *("--corpus", f"{site.url}/", "--out", str(tmp_path / "out"), "--no-classifier"),
+            *("--runner", "dask", "--dask-address", dask_cluster, "--no-progress"),
+            env=prefect_api,
+            cwd=tmp_path,
+        )
+    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+    expected, got = frames(local_run[0]), frames(tmp_path / "out")
+    # the missing document: not found at its URL instead of in the folder
+    absent = f"not found: {site.url}/absent/deliberation-2025.pdf"
+    assert (
+        got["documents"].set_index("file").loc["absent/deliberation-2025.pdf", "reason"] == absent
+    )
+    expected["documents"].loc[expected["documents"]["status"] == "failed", "reason"] = absent
+    for name in expected:
+        pd.testing.assert_frame_equal(got[name], expected[name], check_like=False)
+
+    # every PDF was asked for once, by the Dask workers (this process only served them)
+    pdfs = sorted(r for r in site.requests if r.endswith(".pdf"))
+    assert pdfs == sorted(
+        "/" + urllib.parse.quote(f)
+        for f in [*SAMPLES, "valmont/page.pdf", "absent/deliberation-2025.pdf"]
+    ), site.requests
+    with Client(dask_cluster, timeout=30) as client:
+        counts = client.run(worker_counts, reset=True)
+    assert sum(c.get("extracted", 0) for c in counts.values()) == 5
+    # quotes in the report link to the documents' pages on the web server
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f'href="{site.url}/valmont/' in report
 
 
 def test_dask_without_address_or_server_uses_a_local_cluster_and_one_temporary_server(

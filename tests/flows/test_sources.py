@@ -6,20 +6,17 @@ fails is reported and does not stop the run.
 from __future__ import annotations
 
 import csv
-import functools
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pandas as pd
 import pytest
 
 from tests.pdfgen import text_pdf
+from tests.servers import StaticSite, static_site
 
 VALPUB = Path(sys.executable).parent / "valpub"
 TEXT = (
@@ -28,39 +25,19 @@ TEXT = (
 )
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        super().do_GET()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A static web site of the given folder on a free port of 127.0.0.1."""
+def site(tmp_path: Path) -> Iterator[StaticSite]:
+    """A static web site on a free port of 127.0.0.1."""
     root = tmp_path / "site"
     root.mkdir()
-    _QuietHandler.requests = []
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with static_site(root) as served:
+        yield served
 
 
 def test_run_pulls_the_sources_then_processes_them(
-    tmp_path: Path, site: tuple[str, Path], prefect_api: dict[str, str]
+    tmp_path: Path, site: StaticSite, prefect_api: dict[str, str]
 ) -> None:
-    url, root = site
+    url, root = site.url, site.root
     text_pdf(root / "strategie-numerique.pdf", [[TEXT, TEXT]], header="Ville de Lorvelle")
     (root / "erreur.pdf").write_text("<html><body>Page introuvable</body></html>")
     sources = tmp_path / "sources.csv"
@@ -95,12 +72,12 @@ def test_run_pulls_the_sources_then_processes_them(
     assert sentences["text"].str.contains("ateliers participatifs").any()
 
     # the next scheduled run: nothing new is downloaded, nothing is redone
-    _QuietHandler.requests = []
+    site.requests.clear()
     second = run()
     assert second.returncode == 0, second.stderr[-3000:]
     assert pd.read_parquet(out / "documents.parquet")["sha256"].tolist() == [doc["sha256"]]
     assert len(list(corpus.glob("*.pdf"))) == 1
-    assert "/strategie-numerique.pdf" in _QuietHandler.requests  # checked again, kept
+    assert "/strategie-numerique.pdf" in site.requests  # checked again, kept
 
 
 def test_run_with_a_missing_sources_file_says_so(tmp_path: Path) -> None:
