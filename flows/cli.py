@@ -39,12 +39,12 @@ def _setup_logging(verbose: bool) -> None:
 
 def _prefect_environment() -> None:
     """Settings that make Prefect run offline and quietly (each can be overridden)."""
+    from flows.tagging import cache_dir
+
     defaults = {
         # One Prefect home per user, not per run: its database is created (and
         # migrated) once, which saves several seconds on every later run.
-        "PREFECT_HOME": str(
-            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "valpub" / "prefect"
-        ),
+        "PREFECT_HOME": str(cache_dir() / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",

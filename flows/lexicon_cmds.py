@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.tagging import lemma_memo
 from nlp.errors import LexiconError
 from nlp.extract import Page
 
@@ -192,7 +193,7 @@ def _load(lexicons: Path) -> tuple[Language, LexiconMatcher]:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     nlp = load_pipeline()
-    return nlp, LexiconMatcher(nlp, lexs)
+    return nlp, LexiconMatcher(nlp, lexs, lemma_memo())
 
 
 @app.command()
@@ -242,7 +243,7 @@ def check(
     if not loaded:
         raise typer.Exit(1)
     nlp = load_pipeline()
-    matcher = LexiconMatcher(nlp, loaded)
+    matcher = LexiconMatcher(nlp, loaded, lemma_memo())
     overlaps = find_overlaps(matcher)
     for kind, title in (
         ("redundant", "Redundant spellings (one entry; inflections match anyway)"),

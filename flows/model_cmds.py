@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -91,11 +92,12 @@ def code_version() -> str:
 
 
 def _load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
+    from flows.tagging import lemma_memo
     from nlp.lexicon import LexiconMatcher, load_lexicons
     from nlp.segment import load_pipeline
 
     nlp = load_pipeline()
-    return nlp, LexiconMatcher(nlp, load_lexicons(lexicons))
+    return nlp, LexiconMatcher(nlp, load_lexicons(lexicons), lemma_memo())
 
 
 @dataclass
@@ -492,6 +494,10 @@ def _parse(number: int, line: str) -> tuple[Any, str] | str:
     return obj["id"], text
 
 
+#: Distinct texts whose tag-text results a :class:`Tagger` keeps (about 1 kB each).
+SEEN_TEXTS = 50_000
+
+
 class Tagger:
     """spaCy, lexicons and the current model, loaded once, tagging batches of texts."""
 
@@ -501,6 +507,7 @@ class Tagger:
         from nlp.models import ModelError, Registry
 
         self.nlp, self.matcher = _load_nlp(lexicons)
+        self._seen: OrderedDict[str, str] = OrderedDict()
         registry = Registry(models)
         self.classifier: SentenceClassifier | None = None
         try:
@@ -529,6 +536,30 @@ class Tagger:
             for p in preds
         ]
 
+    def forget(self) -> None:
+        """Drop the kept results (:meth:`tag_lines`): the next texts are all tagged anew."""
+        self._seen.clear()
+
+    def tag_lines(self, batch: Sequence[tuple[Any, str]]) -> list[str]:
+        """``valpub tag-text``'s output line (JSON, newline-ended) for each ``(id, text)``.
+
+        A text is tagged once however often it occurs: real documents repeat a third of
+        their sentences (headers, formulas of council minutes). The results of the last
+        :data:`SEEN_TEXTS` distinct texts are kept for later batches; a text's result
+        does not depend on the others, so the output is the same as without.
+        """
+        todo = list(dict.fromkeys(t for _id, t in batch if t not in self._seen))
+        for text, result in zip(todo, self.tag(todo), strict=True):
+            # the object's members without its braces: the line adds "id" in front
+            self._seen[text] = json.dumps(result, ensure_ascii=False)[1:-1]
+        lines = []
+        for ident, text in batch:
+            self._seen.move_to_end(text)
+            lines.append(f'{{"id": {json.dumps(ident, ensure_ascii=False)}, {self._seen[text]}}}\n')
+        while len(self._seen) > SEEN_TEXTS:
+            self._seen.popitem(last=False)
+        return lines
+
 
 def _cores() -> int:
     import os
@@ -540,15 +571,17 @@ def _cores() -> int:
 _FORKED_TAGGER: Tagger | None = None
 
 
-def _tag_in_worker(texts: list[str]) -> list[dict[str, Any]]:
+def _tag_in_worker(batch: list[tuple[Any, str]]) -> list[str]:
     assert _FORKED_TAGGER is not None
-    return _FORKED_TAGGER.tag(texts)
+    return _FORKED_TAGGER.tag_lines(batch)
 
 
 def tag_batches(
     tagger: Tagger, batches: Iterator[list[tuple[Any, str]]], workers: int
-) -> Iterator[tuple[list[tuple[Any, str]], list[dict[str, Any]]]]:
-    """Each batch of ``(id, text)`` with its results, in input order.
+) -> Iterator[tuple[list[tuple[Any, str]], list[str]]]:
+    """Each batch of ``(id, text)`` with its output lines (:meth:`Tagger.tag_lines`), in order.
+
+    The lines are made where the tagging runs, so the parent process only writes them.
 
     With ``workers`` > 1 and more than one batch, batches are tagged in that many forked
     processes, which share the loaded spaCy pipeline, lexicons and model (copy on
@@ -561,21 +594,19 @@ def tag_batches(
     if first is None:
         return
     if workers <= 1 or second is None:
-        for batch in (b for b in (first, second) if b is not None):
-            yield batch, tagger.tag([text for _id, text in batch])
-        for batch in batches:
-            yield batch, tagger.tag([text for _id, text in batch])
+        for batch in itertools.chain((b for b in (first, second) if b is not None), batches):
+            yield batch, tagger.tag_lines(batch)
         return
     import multiprocessing
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
 
     _FORKED_TAGGER = tagger
-    pending: deque[tuple[list[tuple[Any, str]], Future[list[dict[str, Any]]]]] = deque()
+    pending: deque[tuple[list[tuple[Any, str]], Future[list[str]]]] = deque()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for batch in itertools.chain((first, second), batches):
-                pending.append((batch, pool.submit(_tag_in_worker, [t for _i, t in batch])))
+                pending.append((batch, pool.submit(_tag_in_worker, batch)))
                 if len(pending) >= 2 * workers:
                     done, future = pending.popleft()
                     yield done, future.result()
@@ -633,9 +664,8 @@ def tag_text_cmd(
             yield batch
 
     try:
-        for batch, results in tag_batches(tagger, batches(), workers or _cores()):
-            for (ident, _text), result in zip(batch, results, strict=True):
-                sink.write(json.dumps({"id": ident, **result}, ensure_ascii=False) + "\n")
+        for _batch, lines in tag_batches(tagger, batches(), workers or _cores()):
+            sink.writelines(lines)
         sink.flush()
     finally:
         if source is not sys.stdin:

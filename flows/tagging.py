@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -18,6 +19,22 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _WORKER: dict[str, Any] = {}
+
+
+def cache_dir() -> Path:
+    """Valpub's cache folder: ``$VALPUB_CACHE``, else ``$XDG_CACHE_HOME/valpub``.
+
+    (``~/.cache/valpub`` by default.) What is there can be deleted at any time: it only
+    saves start-up time (Prefect's database, the lexicons' lemma memo).
+    """
+    if os.environ.get("VALPUB_CACHE"):
+        return Path(os.environ["VALPUB_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "valpub"
+
+
+def lemma_memo() -> Path:
+    """Where the compiled lexicons' lemmas are kept (see :class:`nlp.lexicon.LexiconMatcher`)."""
+    return cache_dir() / "lexicon-lemmas.json"
 
 
 def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) -> dict[str, Any]:
@@ -37,7 +54,7 @@ def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) 
     nlp = load_pipeline()
     return {
         "nlp": nlp,
-        "matcher": LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir))),
+        "matcher": LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir)), lemma_memo()),
         "classifier": (
             SentenceClassifier(Registry(Path(model_dir)).load(version))
             if model_dir and version

@@ -17,12 +17,21 @@ adjective and a verb; function words fold by their surface ("des" and "du" to "d
 term ("open data", "open-data"; "co-construction", "co construction") are all tried,
 and a hit glued by a hyphen to another word ("données-xyz") is rejected: a term is
 never found inside another word.
+
+Compiling lemmatises every term spelling and pattern lemma with the pipeline, about
+three seconds for our lexicons. Given a ``memo`` file, :class:`LexiconMatcher` keeps
+those lemmas there and reuses them in the next process; the memo is keyed by the
+spaCy model and the source of this module and of ``nlp.segment``, so a change to
+either makes it be rebuilt, and it never changes what is matched.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +59,8 @@ from nlp.segment import (
     norm_key,
     normalise_text,
 )
+
+log = logging.getLogger(__name__)
 
 #: Curation target: entries per label (issue 3).
 MIN_ENTRIES: dict[str, int] = {
@@ -413,6 +424,56 @@ def _string_variants(nlp: Language, term: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+class _LemmaMemo:
+    """Lemmas computed while compiling lexicons, kept in a JSON file between processes.
+
+    ``sequences`` maps a term spelling to its folded-lemma sequences, ``rule`` a
+    ``word<TAB>POS`` to its rule lemma. Without a path, or with a file made for another
+    model or code, it starts empty; a file that cannot be read is ignored.
+    """
+
+    def __init__(self, path: Path | None, nlp: Language) -> None:
+        self.path = path
+        self.key = self._key(nlp)
+        self.sequences: dict[str, list[list[str]]] = {}
+        self.rule: dict[str, str] = {}
+        self.changed = False
+        if path is None or not path.is_file():
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("key") == self.key:
+                self.sequences, self.rule = dict(data["sequences"]), dict(data["rule"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("%s: lemma memo not read (%s); rebuilding it", path, exc)
+
+    @staticmethod
+    def _key(nlp: Language) -> str:
+        from spacy import about
+
+        parts = [
+            f"spacy {about.__version__}",
+            f"{nlp.meta.get('lang')}_{nlp.meta.get('name')} {nlp.meta.get('version')}",
+            ",".join(nlp.pipe_names),
+        ]
+        here = Path(__file__)
+        for module in (here, here.with_name("segment.py")):  # the code that lemmatises
+            parts.append(hashlib.sha256(module.read_bytes()).hexdigest())
+        return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+    def save(self) -> None:
+        """Write the memo (atomically) when compiling added to it."""
+        if self.path is None or not self.changed:
+            return
+        from nlp.store import write_json
+
+        try:
+            write_json(self.path, {"key": self.key, "sequences": self.sequences, "rule": self.rule})
+        except OSError as exc:  # a read-only cache costs time, never a result
+            log.warning("%s: lemma memo not written (%s)", self.path, exc)
+        self.changed = False
+
+
 class LexiconMatcher:
     """All lexicons compiled once into spaCy matchers over folded lemmas.
 
@@ -422,9 +483,13 @@ class LexiconMatcher:
     Args:
         nlp: a pipeline from ``nlp.segment.load_pipeline``.
         lexicons: the lexicons to match, e.g. from ``load_lexicons``.
+        memo: a JSON file keeping the lemmas of the terms between processes (see the
+            module docstring); None computes them every time.
     """
 
-    def __init__(self, nlp: Language, lexicons: Sequence[Lexicon]) -> None:
+    def __init__(
+        self, nlp: Language, lexicons: Sequence[Lexicon], memo: Path | None = None
+    ) -> None:
         self.lexicons = list(lexicons)
         self.versions: dict[str, str] = {lex.scheme: lex.version for lex in self.lexicons}
         self._nlp = nlp
@@ -443,7 +508,9 @@ class LexiconMatcher:
         self._folds: dict[int, str] = {}
         self._targets: dict[int, _Target] = {}
         self._term_seqs: dict[str, list[tuple[str, ...]]] = {}
+        self._memo = _LemmaMemo(memo, nlp)
         self._compile()
+        self._memo.save()
 
     # -- building
 
@@ -451,9 +518,15 @@ class LexiconMatcher:
         return f"{scheme}:{entry_id}"
 
     def _rule_lemma(self, word: str, pos: str) -> str:
+        known = self._memo.rule.get(f"{word}\t{pos}")
+        if known is not None:
+            return known
         doc = Doc(self._nlp.vocab, words=[word], pos=[pos])
         forms: list[str] = self._lemmatizer.rule_lemmatize(doc[0])
-        return forms[0] if forms else word
+        lemma = forms[0] if forms else word
+        self._memo.rule[f"{word}\t{pos}"] = lemma
+        self._memo.changed = True
+        return lemma
 
     def _word_variants(self, token: Token, single: bool) -> list[str]:
         """Folded lemmas a word of a term may take in a sentence, most likely first.
@@ -479,8 +552,12 @@ class LexiconMatcher:
         """Folded-lemma sequences of each term (with its spelling variants)."""
         spellings = {term: _string_variants(self._nlp, term) for term in terms}
         unique = list(dict.fromkeys(s for forms in spellings.values() for s in forms))
-        per_spelling: dict[str, list[tuple[str, ...]]] = {}
-        for doc in self._nlp.pipe(unique, batch_size=256):
+        per_spelling = {
+            text: [tuple(seq) for seq in self._memo.sequences[text]]
+            for text in unique
+            if text in self._memo.sequences
+        }
+        for doc in self._nlp.pipe([t for t in unique if t not in per_spelling], batch_size=256):
             words = [token for token in doc if not token.is_space]
             options = [self._word_variants(token, single=len(words) == 1) for token in words]
             seqs: list[tuple[str, ...]] = []
@@ -493,6 +570,8 @@ class LexiconMatcher:
                     seqs = [tuple(p) for p in itertools.product(*trimmed)]
                     break
             per_spelling[doc.text] = seqs
+            self._memo.sequences[doc.text] = [list(seq) for seq in seqs]
+            self._memo.changed = True
         return {
             term: list(dict.fromkeys(seq for s in forms for seq in per_spelling[s]))
             for term, forms in spellings.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -43,6 +44,47 @@ def probe(nlp: Language) -> LexiconMatcher:
 
 def entries_of(tags: dict[str, dict[str, list[object]]]) -> set[str]:
     return {ev.entry_id for labels in tags.values() for evs in labels.values() for ev in evs}  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- lemma memo
+
+MEMO_SENTENCES = [
+    "La métropole lance un budget participatif et des ateliers de co-construction.",
+    "Les données ouvertes de la collectivité sont publiées sur la plateforme régionale.",
+    "Le déploiement de la fibre optique réduit la fracture numérique des habitants.",
+]
+
+
+def test_the_lemma_memo_changes_nothing_and_is_rebuilt_when_stale(
+    nlp: Language, lexicon_matcher: LexiconMatcher, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from nlp.classify import lexicon_tags
+
+    lexicons = load_lexicons(LEXICONS)
+    memo = tmp_path / "cache" / "memo.json"
+    cold = LexiconMatcher(nlp, lexicons, memo)
+    assert memo.is_file()
+    made = memo.stat().st_mtime_ns
+    warm = LexiconMatcher(nlp, lexicons, memo)
+    assert memo.stat().st_mtime_ns == made  # nothing new to add: not rewritten
+    expected = lexicon_tags(nlp, lexicon_matcher, MEMO_SENTENCES)
+    assert any(expected)
+    for matcher in (cold, warm):
+        assert matcher._term_seqs == lexicon_matcher._term_seqs
+        assert lexicon_tags(nlp, matcher, MEMO_SENTENCES) == expected
+    # a memo made by other code or another model is not used: it is made again
+    data = yaml.safe_load(memo.read_text(encoding="utf-8"))
+    data["sequences"] = {term: [["faux"]] for term in data["sequences"]}
+    data["key"] = "other"
+    memo.write_text(yaml.safe_dump(data), encoding="utf-8")  # JSON is YAML; this is not JSON
+    with caplog.at_level("WARNING"):
+        rebuilt = LexiconMatcher(nlp, lexicons, memo)
+    assert "lemma memo not read" in caplog.text
+    assert rebuilt._term_seqs == lexicon_matcher._term_seqs
+    data = json.loads(memo.read_text(encoding="utf-8"))
+    data["key"], data["sequences"] = "other", {t: [["faux"]] for t in data["sequences"]}
+    memo.write_text(json.dumps(data), encoding="utf-8")
+    assert LexiconMatcher(nlp, lexicons, memo)._term_seqs == lexicon_matcher._term_seqs
 
 
 # --------------------------------------------------------------------------- schema

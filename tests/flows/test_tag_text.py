@@ -119,3 +119,26 @@ def test_parallel_workers_give_the_same_output_in_the_same_order(
     assert len(texts) > 512
     assert parallel == serial
     assert sum(any(r["labels"].values()) for r in rows) > len(rows) / 2
+
+
+def test_repeated_texts_are_tagged_once_with_the_same_output(trained_models: Path) -> None:
+    from flows.model_cmds import DEFAULT_LEXICONS, Tagger
+    from nlp.training import load_examples
+
+    tagger = Tagger(DEFAULT_LEXICONS, trained_models)
+    texts = [e.text for e in load_examples(ROOT / "corpus" / "training" / "train.jsonl")][:40]
+    # each text three times, in two batches: within a batch and across batches
+    first = [(i, t) for i, t in enumerate(texts + texts[:20])]
+    second = [(100 + i, t) for i, t in enumerate([*texts[10:], "", ""])]
+    calls: list[int] = []
+    tag = tagger.tag
+    tagger.tag = lambda batch: calls.append(len(batch)) or tag(batch)  # type: ignore[method-assign]
+    lines = tagger.tag_lines(first) + tagger.tag_lines(second)
+    assert calls == [40, 1]  # the distinct texts of the first batch, then only ""
+    tagger.tag = tag  # type: ignore[method-assign]
+    tagger.forget()
+    alone = {t: tag([t])[0] for t in [*texts, ""]}
+    expected = [
+        json.dumps({"id": i, **alone[t]}, ensure_ascii=False) + "\n" for i, t in first + second
+    ]
+    assert lines == expected
