@@ -106,6 +106,10 @@ def _shade(fraction: float) -> str:
 
 #: Territory names longer than this are shortened in the heatmap (full name on hover).
 ROW_NAME_CHARS = 30
+#: Territories with fewer sentences than this are left out of the report's comparisons
+#: (heatmap, similarity): their intensities per 1,000 sentences would be noise (one
+#: sentence gives 0 or 1,000). Their own section and the data files keep them.
+MIN_COMPARED_SENTENCES = 20
 
 
 def heatmap_svg(
@@ -377,7 +381,39 @@ td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th[scope=row]{text-
 .pair{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}
 .quotes li{margin:.4em 0}.tag{background:#deebf7;padding:0 4px;border-radius:3px}
 .terms{color:#666;font-size:.85em}.meta{color:#555}svg text{font-family:system-ui,sans-serif}
+.wide{overflow-x:auto}table.similarity td{font-size:.85em;padding:2px 4px}
 """
+
+
+def _cell_shade(value: float) -> str:
+    """A pale background for a similarity in [0, 1] (grey when undefined)."""
+    return "#eeeeee" if math.isnan(value) else _shade(0.6 * value)
+
+
+def _similarity_table(similarity: pd.DataFrame, names: Mapping[str, str]) -> str:
+    """The similarity matrix as a table that fits the page: columns are numbered."""
+    number = {c: k for k, c in enumerate(similarity.columns, start=1)}
+    head = "".join(
+        f"<th title='{_e(names.get(c, c))}'>{number[c]}</th>" for c in similarity.columns
+    )
+    rows = "".join(
+        f"<tr><th scope='row'>{number[r]}. {_e(names.get(r, r))}</th>"
+        + "".join(
+            f"<td {_attrs(data_value=data_value(similarity.loc[r, c]))} "
+            f"style='background:{_cell_shade(float(similarity.loc[r, c]))}'>"
+            f"{fr_number(similarity.loc[r, c], 2)}</td>"
+            for c in similarity.columns
+        )
+        + "</tr>"
+        for r in similarity.index
+    )
+    return (
+        "<h3>Similarité entre territoires (cosinus des profils)</h3>"
+        "<p class='meta'>Les colonnes suivent la numérotation des lignes ; 1 : profils de même "
+        "forme, 0 : rien en commun.</p>"
+        f"<div class='wide'><table class='similarity'><tr><th></th>{head}</tr>{rows}"
+        "</table></div>"
+    )
 
 
 def render_report(
@@ -421,24 +457,22 @@ def render_report(
         "<h2>Vue d'ensemble : matrice territoires × étiquettes</h2>",
         "<p>Chaque case donne l'intensité (‰) ; la couleur est relative au maximum de chaque "
         "grille d'analyse.</p>",
-        heatmap_svg(profiles, labels, names),
     ]
-    if len(similarity) > 1:
-        head = "".join(f"<th>{_e(names.get(c, c))}</th>" for c in similarity.columns)
-        rows = "".join(
-            f"<tr><th scope='row'>{_e(names.get(r, r))}</th>"
-            + "".join(
-                f"<td {_attrs(data_value=data_value(similarity.loc[r, c]))}>"
-                f"{fr_number(similarity.loc[r, c], 2)}</td>"
-                for c in similarity.columns
-            )
-            + "</tr>"
-            for r in similarity.index
-        )
+    sizes = terr.groupby("territory_code")["sentences_total"].max()
+    thin = sorted(c for c, n in sizes.items() if n < MIN_COMPARED_SENTENCES)
+    compared = profiles[~profiles["territory_code"].isin(thin)]
+    body.append(heatmap_svg(compared, labels, names))
+    if thin:
         body.append(
-            "<h3>Similarité entre territoires (cosinus des profils)</h3>"
-            f"<table class='similarity'><tr><th></th>{head}</tr>{rows}</table>"
+            f"<p class='meta'>Trop peu de texte pour être comparés (moins de "
+            f"{MIN_COMPARED_SENTENCES} phrases), absents de la matrice et des similarités ; "
+            "leur profil figure plus bas : "
+            + ", ".join(f"{_e(names.get(c, c))} ({int(sizes[c])} phrase(s))" for c in thin)
+            + ".</p>"
         )
+    kept = [c for c in similarity.index if c not in thin]
+    if len(kept) > 1:
+        body.append(_similarity_table(similarity.loc[kept, kept], names))
     for code in sorted(territory_profiles):
         body.append(
             _territory_section(

@@ -200,3 +200,35 @@ def test_report_renders_in_chromium(run: dict[str, Path], tmp_path: Path) -> Non
     assert len(heat) == 2 * n_labels
     shown = [a for t, a, _ in parser.elements if t == "td" and a.get("data-col") == "per_1000"]
     assert len(shown) == 2 * n_labels
+
+
+def test_a_territory_with_too_little_text_is_profiled_but_not_compared(
+    run: dict[str, Path], tmp_path: Path
+) -> None:
+    from nlp.report import MIN_COMPARED_SENTENCES
+
+    source = run["report"].parent
+    sentences = pd.read_parquet(source / "sentences.parquet")
+    documents = pd.read_parquet(source / "documents.parquet")
+    tiny = sentences[sentences["public_value"].map(len) > 0].head(1).copy()
+    fields = ["file", "territory_code", "territory_name"]
+    tiny[[*fields, "doc_sha256"]] = ["tiny.pdf", "99999", "Bourg minuscule", "f" * 64]
+    doc = documents.head(1).copy()
+    doc[[*fields, "sha256", "status"]] = ["tiny.pdf", "99999", "Bourg minuscule", "f" * 64, "ok"]
+    write_frame(pd.concat([sentences, tiny], ignore_index=True), tmp_path / "sentences.parquet")
+    write_table(
+        pd.concat([documents, doc]).to_dict("records"),
+        tmp_path / "documents.parquet",
+        DOCUMENT_COLUMNS,
+    )
+    paths = publish_profiles(tmp_path, LEXICONS, resamples=50)
+    page = paths["report"].read_text("utf-8")
+    profiles = pd.read_parquet(paths["profiles"])
+    assert "99999" in set(profiles["territory_code"])  # profiled, in the data files
+    assert (tmp_path / "profiles" / "99999.json").is_file()
+    assert "id='t-99999'" in page  # and its own section
+    assert "data-territory='99999'" not in page.split("id='t-99999'")[0]  # not in the matrix
+    assert f"moins de {MIN_COMPARED_SENTENCES} phrases" in page
+    assert "Bourg minuscule (1 phrase(s))" in page
+    similarity = page.split("class='similarity'")[1].split("</table>")[0]
+    assert "Bourg minuscule" not in similarity and "Métropole de Valmont" in similarity
