@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -435,6 +435,7 @@ def _scheduling_server() -> Iterator[None]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches this command, which stops it
+            preexec_fn=_stop_with_this_process(),  # only prctl and getppid in the child
         )
         try:
             deadline = time.monotonic() + 120
@@ -462,6 +463,30 @@ def _scheduling_server() -> Iterator[None]:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def _stop_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the child sent SIGTERM when this process dies (Linux).
+
+    Stopping normally, ``serve`` stops its Prefect server itself; killed with SIGKILL,
+    it cannot, and the server would outlive it. ``prctl(PR_SET_PDEATHSIG)`` makes the
+    kernel do it. Elsewhere there is no such guard (None).
+    """
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here, not in the forked child
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # this process died before the guard was set
+            os._exit(1)
+
+    return arm
 
 
 @app.command()

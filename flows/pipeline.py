@@ -33,6 +33,7 @@ import io
 import ipaddress
 import logging
 import queue
+import re
 import sys
 import tempfile
 import threading
@@ -242,6 +243,31 @@ def _count(kind: str) -> None:
         WORKER_COUNTS[kind] += 1
 
 
+class _DocumentFailureEcho(logging.Filter):
+    """Drops Prefect's two ERROR records about a document task that ended Failed.
+
+    A failed or timed-out document is a result, not a crash: the task already logged it
+    as one WARNING line with its reason, its state says Failed, and the run summary
+    lists it. Prefect's own records for it (the state's repr with the whole row and an
+    empty traceback, then "Finished in state Failed") only repeat that, louder.
+    """
+
+    _STATUSES = "|".join(sorted(FAILED_STATUSES))
+    _ECHO = re.compile(
+        rf"^(Task run failed with state: |Finished in state )Failed\((message=)?'({_STATUSES}): "
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self._ECHO.match(str(record.msg))
+
+
+def _quiet_document_failures() -> None:
+    """Install :class:`_DocumentFailureEcho` on Prefect's task-run logger (once)."""
+    target = logging.getLogger("prefect.task_runs")
+    if not any(isinstance(f, _DocumentFailureEcho) for f in target.filters):
+        target.addFilter(_DocumentFailureEcho())
+
+
 def _send_nlp_logs_to_prefect() -> None:
     """Give the ``nlp`` logger Prefect's handlers in this process, if it lacks them.
 
@@ -362,6 +388,7 @@ def extract_document(
     """
     if on_dask:
         _send_nlp_logs_to_prefect()
+        _quiet_document_failures()
     extractors = worker_extractors(timeout, max_bytes, ocr) if on_dask else EXTRACTORS
     row = extract_one(doc, out, max_bytes, force, ocr, extractors=extractors)
     _count("extracted")
@@ -806,6 +833,7 @@ def _process_corpus(
     started = time.monotonic()
     logger = get_run_logger()
     _send_nlp_logs_to_prefect()  # also when run outside `valpub` (a worker, a script)
+    _quiet_document_failures()
     # Absolute paths: tasks may run in other processes, with another working directory.
     corpus = corpus_location(corpus)  # a URL stays one: each worker reads from there
     out, lexicons = Path(out).resolve(), Path(lexicons).resolve()

@@ -137,13 +137,16 @@ def parse_manifest(fh: IO[str], path: Path | str) -> dict[str, dict[str, str]]:
     return rows
 
 
-def discover(corpus: Path | str) -> list[Document]:
+def discover(corpus: Path | str, quiet: bool = False) -> list[Document]:
     """List the documents of a corpus folder (or corpus URL), sorted by path.
 
     Every ``*.pdf`` below ``corpus`` is a document, and so is every file the manifest
     lists (even one not named ``.pdf``: it will get its status from extraction). A
     manifest row whose file is missing still yields a document, so that the run
     reports it instead of silently dropping it.
+
+    Documents without a manifest row are logged as warnings, unless ``quiet`` (for a
+    second look at the same corpus).
 
     ``corpus`` may be an fsspec URL: its ``manifest.csv`` is read from there, and its
     PDFs are those the manifest lists plus those the location lists (a web server's
@@ -155,24 +158,28 @@ def discover(corpus: Path | str) -> list[Document]:
     """
     corpus = corpus_location(corpus)
     if isinstance(corpus, str):
-        return _discover_remote(corpus)
+        return _discover_remote(corpus, quiet)
     manifest_path = corpus / MANIFEST_NAME
     manifest = read_manifest(manifest_path) if manifest_path.is_file() else {}
     files = {p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if _is_pdf_name(p)}
-    return _documents(corpus, files, manifest)
+    return _documents(corpus, files, manifest, quiet=quiet)
 
 
 def _documents(
-    corpus: Path, files: Iterable[str], manifest: dict[str, dict[str, str]], base_url: str = ""
+    corpus: Path,
+    files: Iterable[str],
+    manifest: dict[str, dict[str, str]],
+    base_url: str = "",
+    quiet: bool = False,
 ) -> list[Document]:
     folders = _folder_territories(manifest)
     return [
-        _document(corpus, rel, manifest.get(rel), folders, base_url)
+        _document(corpus, rel, manifest.get(rel), folders, base_url, quiet)
         for rel in sorted(set(files) | set(manifest))
     ]
 
 
-def _discover_remote(url: str) -> list[Document]:
+def _discover_remote(url: str, quiet: bool = False) -> list[Document]:
     """:func:`discover` for a corpus URL, through fsspec."""
     import fsspec
 
@@ -210,7 +217,7 @@ def _discover_remote(url: str) -> list[Document]:
             files.add(rel)
     if not files and not manifest:
         raise FetchError(f"no documents at {url}: no {MANIFEST_NAME} there and no listing of PDFs")
-    return _documents(Path(), files, manifest, base_url=base + "/")
+    return _documents(Path(), files, manifest, base_url=base + "/", quiet=quiet)
 
 
 def fetch_document(url: str, folder: Path, max_bytes: int) -> Path:
@@ -292,8 +299,9 @@ def _document(
     row: dict[str, str] | None,
     folders: dict[str, dict[str, str]],
     base_url: str = "",
+    quiet: bool = False,
 ) -> Document:
-    doc = _territory_document(corpus / rel, rel, row, folders)
+    doc = _territory_document(corpus / rel, rel, row, folders, quiet)
     if is_url(rel):  # the manifest names the document by its URL
         return replace(doc, path=Path(urllib.parse.urlsplit(rel).path.rsplit("/", 1)[-1]), url=rel)
     if base_url:
@@ -302,8 +310,13 @@ def _document(
 
 
 def _territory_document(
-    path: Path, rel: str, row: dict[str, str] | None, folders: dict[str, dict[str, str]]
+    path: Path,
+    rel: str,
+    row: dict[str, str] | None,
+    folders: dict[str, dict[str, str]],
+    quiet: bool = False,
 ) -> Document:
+    warn = (lambda *args: None) if quiet else log.warning
     if row is not None and (row.get("territory_code") or row.get("territory_name")):
         code = row.get("territory_code") or _slug(row["territory_name"])
         year = row.get("year", "")
@@ -322,7 +335,7 @@ def _territory_document(
     parts = Path(rel).parts
     if len(parts) > 1 and not is_url(rel):
         folder = parts[0]
-        log.warning("%s: no manifest row; territory taken from its folder %r", rel, folder)
+        warn("%s: no manifest row; territory taken from its folder %r", rel, folder)
         known = folders.get(folder)
         if known:  # the folder's other documents say which territory it is
             code = known["territory_code"] or _slug(known["territory_name"])
@@ -335,7 +348,7 @@ def _territory_document(
                 territory_from="folder",
             )
         return Document(path, rel, folder, folder, territory_from="folder")
-    log.warning("%s: no manifest row and no territory folder; territory is %r", rel, UNKNOWN)
+    warn("%s: no manifest row and no territory folder; territory is %r", rel, UNKNOWN)
     return Document(path, rel, UNKNOWN, UNKNOWN, territory_from=UNKNOWN)
 
 

@@ -300,7 +300,7 @@ def corpus_documents(corpus: Path) -> list[tuple[str, str | None]]:
             doc.file,
             file_sha256(doc.path) if doc.path.is_file() and doc.path.stat().st_size else None,
         )
-        for doc in discover(Path(corpus))
+        for doc in discover(Path(corpus), quiet=True)  # the run itself warns
     ]
 
 

@@ -189,6 +189,10 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
         "file not found",
     ]
     assert docs.loc["valmont/page.pdf", "status"] == "not_pdf"
+    # a failed document is one warning with its reason, not Prefect's ERROR records too
+    assert "absent/deliberation-2025.pdf: failed: file not found" in local.stderr
+    assert "Task run failed with state" not in local.stderr, local.stderr
+    assert "Finished in state Failed" not in local.stderr
 
     # both Dask workers did work, in their own processes, and all of it
     with Client(dask_cluster, timeout=30) as client:

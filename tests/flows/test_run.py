@@ -90,6 +90,8 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
     second = run("--corpus", str(corpus), "--out", str(out), "--no-classifier", cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "Nothing changed" not in second.stdout
+    # the check before the flow reads the corpus too, but only the run warns
+    assert second.stderr.count("vide.pdf: no manifest row") == 1, second.stderr
     assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == mtime  # reused, not redone
     assert tagged[0].stat().st_mtime_ns == tag_mtime
     again = pd.read_parquet(out / "documents.parquet").set_index("file")

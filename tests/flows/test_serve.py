@@ -176,6 +176,37 @@ def test_serve_without_a_server_starts_one_and_stops_it_on_ctrl_c(tmp_path: Path
         api(url, "/health", method="GET")
 
 
+def test_serve_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(PREFECT_HOME)
+    proc = serve(tmp_path, "killed", env)
+    out = tmp_path / "serve.out"
+    try:
+        line = wait_for(
+            "the server",
+            lambda: next(
+                (ln for ln in out.read_text().splitlines() if "Prefect server for" in ln), None
+            ),
+            timeout=150,
+        )
+        url = re.search(r"http://127\.0\.0\.1:\d+/api", line).group(0)
+        assert api(url, "/health", method="GET") is True
+        proc.send_signal(signal.SIGKILL)  # no handler runs: the kernel stops the server
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    def gone() -> bool | None:
+        try:
+            api(url, "/health", method="GET")
+        except urllib.error.URLError:
+            return True
+        return None
+
+    assert wait_for("the server to stop", gone, timeout=60)
+
+
 def test_deployments_registers_pipeline_and_retraining_on_a_process_pool(
     tmp_path: Path, prefect_api: dict[str, str]
 ) -> None:
