@@ -94,6 +94,19 @@ def serve(tmp_path: Path, name: str, env: dict[str, str], *extra: str) -> subpro
     )
 
 
+def started_server(tmp_path: Path) -> str:
+    """The API URL of the Prefect server `serve` started, once it says so."""
+    out = tmp_path / "serve.out"
+    line = wait_for(
+        "the server",
+        lambda: next(
+            (ln for ln in out.read_text().splitlines() if "Prefect server for" in ln), None
+        ),
+        timeout=150,
+    )
+    return re.search(r"http://127\.0\.0\.1:\d+/api", line).group(0)
+
+
 def stopped(proc: subprocess.Popen[str], sig: int, tmp_path: Path) -> float:
     started = time.monotonic()
     proc.send_signal(sig)
@@ -143,16 +156,8 @@ def test_serve_without_a_server_starts_one_and_stops_it_on_ctrl_c(tmp_path: Path
     env["PREFECT_HOME"] = str(PREFECT_HOME)
     env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "1"  # schedule at once
     proc = serve(tmp_path, "local", env)
-    out = tmp_path / "serve.out"
     try:
-        line = wait_for(
-            "the server",
-            lambda: next(
-                (ln for ln in out.read_text().splitlines() if "Prefect server for" in ln), None
-            ),
-            timeout=150,
-        )
-        url = re.search(r"http://127\.0\.0\.1:\d+/api", line).group(0)
+        url = started_server(tmp_path)
         dep = wait_for("the deployment", lambda: deployment(url, "local"))
         assert [s["schedule"]["cron"] for s in dep["schedules"]] == ["0 3 * * *"]
 
@@ -180,16 +185,8 @@ def test_serve_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> N
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(PREFECT_HOME)
     proc = serve(tmp_path, "killed", env)
-    out = tmp_path / "serve.out"
     try:
-        line = wait_for(
-            "the server",
-            lambda: next(
-                (ln for ln in out.read_text().splitlines() if "Prefect server for" in ln), None
-            ),
-            timeout=150,
-        )
-        url = re.search(r"http://127\.0\.0\.1:\d+/api", line).group(0)
+        url = started_server(tmp_path)
         assert api(url, "/health", method="GET") is True
         proc.send_signal(signal.SIGKILL)  # no handler runs: the kernel stops the server
         proc.wait(timeout=30)
