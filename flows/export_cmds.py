@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from nlp.corpus import corpus_location
 from nlp.errors import NlpError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -33,8 +34,9 @@ def qdpx_cmd(
         "outputs"
     ),
     corpus: Annotated[
-        Path, typer.Option("--corpus", help="Corpus folder of that run (PDFs to embed).")
-    ] = Path("corpus"),
+        str,
+        typer.Option("--corpus", help="Corpus folder (or URL) of that run: the PDFs to embed."),
+    ] = "corpus",
     to: Annotated[
         Path | None,
         typer.Option("--to", help="The .qdpx file to write (default: OUT/valpub.qdpx)."),
@@ -59,12 +61,13 @@ def qdpx_cmd(
     from nlp.lexicon import load_lexicons
     from nlp.qdpx import export_qdpx
 
-    if not corpus.is_dir():
+    location = corpus_location(corpus)
+    if isinstance(location, Path) and not location.is_dir():
         _fail(f"corpus folder {corpus} does not exist (give the run's --corpus)")
     target = to or out / "valpub.qdpx"
     try:
         summary = export_qdpx(
-            out, corpus, target, lexicons=load_lexicons(lexicons), schemes=scheme or None
+            out, location, target, lexicons=load_lexicons(lexicons), schemes=scheme or None
         )
     except NlpError as exc:
         _fail(str(exc))

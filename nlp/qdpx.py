@@ -59,6 +59,8 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -72,7 +74,8 @@ from typing import Any
 import pandas as pd
 
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.errors import NlpError
+from nlp.corpus import corpus_location, fetch_document, is_url
+from nlp.errors import FetchError, NlpError
 from nlp.extract import Page
 from nlp.lexicon import Lexicon
 from nlp.store import atomic_open, pages_path, read_pages
@@ -87,6 +90,8 @@ PAGE_MARKER = "[page {n}]\n"
 PAGE_SEPARATOR = "\n\n"
 #: Folder of the embedded files inside the ``.qdpx`` zip.
 SOURCES_FOLDER = "sources"
+#: Largest PDF fetched from a URL to be embedded (``valpub run``'s default limit).
+MAX_EMBEDDED_BYTES = 200 * 2**20
 #: Namespace of every GUID this module derives (a fixed, random UUID: never change it,
 #: or exports stop being comparable with earlier ones).
 GUID_NAMESPACE = uuid.UUID("6f1c2d4e-8b3a-4f5e-9c7d-2a1b0e9f8d31")
@@ -260,14 +265,32 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _pdf_problem(corpus: Path, doc: _Document) -> str | None:
-    """Say why the document's PDF cannot be embedded, or return None when it can."""
-    path = corpus / doc.file
-    if not path.is_file():
-        return f"not found in the corpus ({path})"
+def _pdf_to_embed(
+    corpus: Path | str, doc: _Document, folder: Path
+) -> tuple[Path, None] | tuple[None, str]:
+    """The document's PDF as a local file, or why it cannot be embedded.
+
+    A PDF named by URL (a corpus URL, or a manifest ``file`` that is a URL) is fetched
+    into ``folder``. Either way its bytes must still be those the run read.
+    """
+    url = doc.file if is_url(doc.file) else ""
+    if isinstance(corpus, str) and not url:
+        url = f"{corpus.rstrip('/')}/{urllib.parse.quote(doc.file)}"
+    if url:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            path = fetch_document(url, folder, MAX_EMBEDDED_BYTES)
+        except FetchError as exc:
+            return None, str(exc)
+        where = url
+    else:
+        path = Path(corpus) / doc.file
+        if not path.is_file():
+            return None, f"not found in the corpus ({path})"
+        where = str(path)
     if doc.sha256 and _sha256(path) != doc.sha256:
-        return f"{path} changed since the run (SHA-256 differs)"
-    return None
+        return None, f"{where} changed since the run (SHA-256 differs)"
+    return path, None
 
 
 def _code_book(
@@ -368,7 +391,7 @@ def _labels(row: Mapping[str, Any], schemes: Sequence[str]) -> list[tuple[str, s
 
 def export_qdpx(
     out: Path,
-    corpus: Path,
+    corpus: Path | str,
     target: Path,
     *,
     lexicons: Sequence[Lexicon] = (),
@@ -381,7 +404,8 @@ def export_qdpx(
     Args:
         out: Output folder of a ``valpub run`` (sentences.parquet, documents.parquet,
             pages/).
-        corpus: The corpus folder of that run, where the PDFs to embed are.
+        corpus: The corpus folder of that run, where the PDFs to embed are, or its URL
+            (each PDF is then fetched, checked against the run's SHA-256 and embedded).
         target: The ``.qdpx`` file to write (atomically: an old file stays whole until
             the new one is complete).
         lexicons: The lexicons, for code names and descriptions (codes fall back on
@@ -397,7 +421,32 @@ def export_qdpx(
     Raises:
         ExportError: a table is missing, or a scheme is unknown.
     """
-    out, corpus, target = Path(out), Path(corpus), Path(target)
+    with tempfile.TemporaryDirectory(prefix="valpub-qdpx-") as fetched:
+        return _export_qdpx(
+            out,
+            corpus,
+            target,
+            Path(fetched),
+            lexicons=lexicons,
+            schemes=schemes,
+            created=created,
+            project_name=project_name,
+        )
+
+
+def _export_qdpx(
+    out: Path,
+    corpus: Path | str,
+    target: Path,
+    fetched: Path,
+    *,
+    lexicons: Sequence[Lexicon],
+    schemes: Sequence[str] | None,
+    created: datetime | None,
+    project_name: str | None,
+) -> ExportSummary:
+    """:func:`export_qdpx`, with ``fetched`` the folder for PDFs read from URLs."""
+    out, corpus, target = Path(out), corpus_location(corpus), Path(target)
     chosen = list(SCHEMES if not schemes else dict.fromkeys(schemes))
     unknown = [s for s in chosen if s not in CODEBOOK_LABELS]
     if unknown:
@@ -456,17 +505,18 @@ def export_qdpx(
             continue
         source_guid = guid("source", doc.file, doc.sha256)
         text_guid = guid("representation", doc.file, doc.sha256)
-        problem = _pdf_problem(corpus, doc)
+        pdf, problem = _pdf_to_embed(corpus, doc, fetched / source_guid)
         common = {"guid": source_guid, "name": doc.file}
         made = {"creatingUser": users[versions[0]], "creationDateTime": stamp}
-        if problem is None:
+        if pdf is not None:
             source = _sub(
                 sources_el, "PDFSource", **common, path=f"internal://{source_guid}.pdf", **made
             )
-            files.append((f"{SOURCES_FOLDER}/{source_guid}.pdf", corpus / doc.file))
+            files.append((f"{SOURCES_FOLDER}/{source_guid}.pdf", pdf))
             summary.pdfs_embedded += 1
             holder = source
         else:
+            assert problem is not None  # _pdf_to_embed gives one or the other
             log.warning("%s: PDF not embedded: %s", doc.file, problem)
             summary.pdfs_missing[doc.file] = problem
             source = _sub(

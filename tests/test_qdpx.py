@@ -28,6 +28,7 @@ from flows.export_cmds import register
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.lexicon import load_lexicons
 from nlp.qdpx import NAMESPACE, ExportSummary, export_qdpx
+from tests.servers import static_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -303,6 +304,29 @@ def test_missing_or_changed_pdf_is_exported_as_text_and_reported(
     assert len(found) == len(labelled(sentences))
     for xsd in SCHEMAS:
         assert etree.XMLSchema(etree.parse(str(xsd))).validate(root)
+
+
+def test_a_corpus_url_gives_the_same_project(
+    run_out: Path, exported: tuple[Path, ExportSummary], tmp_path: Path
+) -> None:
+    """The PDFs of a corpus on a web server are fetched, checked and embedded."""
+    corpus = tmp_path / "site"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("training"))
+    (corpus / "valmont" / "feuille-de-route-2024.pdf").unlink()
+    target = tmp_path / "url.qdpx"
+    with static_site(corpus) as site:
+        summary = export_qdpx(run_out, site.url + "/", target, lexicons=LEXICONS)
+        asked = [r for r in site.requests if r.endswith(".pdf")]
+    local_target, local = exported
+    assert summary.pdfs_embedded == local.pdfs_embedded - 1
+    assert list(summary.pdfs_missing) == ["valmont/feuille-de-route-2024.pdf"]
+    assert summary.pdfs_missing["valmont/feuille-de-route-2024.pdf"].startswith("not found: http")
+    assert len(asked) == local.pdfs_embedded  # each PDF read once
+    _, files = read_project(target)
+    _, local_files = read_project(local_target)
+    pdfs = {n: b for n, b in files.items() if n.endswith(".pdf")}
+    assert len(pdfs) == summary.pdfs_embedded
+    assert all(local_files[n] == b for n, b in pdfs.items())  # the same bytes, same names
 
 
 def test_model_versions_become_machine_coders(run_out: Path, tmp_path: Path) -> None:
