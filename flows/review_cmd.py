@@ -15,6 +15,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from nlp.corpus import corpus_location
+
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "review" / "app.py"
 
 
@@ -23,7 +25,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def streamlit_command(out: Path, host: str, port: int, store: str, corpus: Path) -> list[str]:
+def streamlit_command(out: Path, host: str, port: int, store: str, corpus: Path | str) -> list[str]:
     """The ``streamlit run`` command line of the review app."""
     return [
         sys.executable,
@@ -51,7 +53,7 @@ def streamlit_command(out: Path, host: str, port: int, store: str, corpus: Path)
         "--store",
         store,
         "--corpus",
-        str(Path(corpus).resolve()),
+        str(corpus_location(corpus)),
     ]
 
 
@@ -66,8 +68,8 @@ def review_cmd(
         typer.Option(help="Annotation store URL (default: sqlite:///OUT/annotations.db)."),
     ] = None,
     corpus: Annotated[
-        Path, typer.Option(help="Corpus folder of the run, to show the PDF pages.")
-    ] = Path("corpus"),
+        str, typer.Option(help="Corpus folder (or URL) of the run, to show the PDF pages.")
+    ] = "corpus",
 ) -> None:
     """Start the review app (in French) in the browser: matrix, territories, sentences to review.
 

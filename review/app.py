@@ -640,7 +640,7 @@ def _scheme_review(
         )
 
 
-def view_document(run: Run, corpus: Path) -> None:
+def view_document(run: Run, corpus: Path | str) -> None:
     """One page of a PDF (rendered), its text and its sentences."""
     st.header("Page d'un document")
     s = run.sentences
@@ -666,9 +666,13 @@ def view_document(run: Run, corpus: Path) -> None:
     file = data.document_file(run, sha)
     image_col, text_col = st.columns([3, 2])
     with image_col:
-        path = data.pdf_path(corpus, file)
+        path = data.pdf_path(corpus, file, sha)
         if path is None:
-            st.warning(f"PDF introuvable : {corpus / file}. Le texte extrait reste affiché.")
+            where = f"{corpus}/{file}" if isinstance(corpus, str) else str(Path(corpus) / file)
+            st.warning(
+                f"PDF introuvable ou modifié depuis le run : {where}. "
+                "Le texte extrait reste affiché."
+            )
         else:
             try:
                 st.image(data.render_pdf_page(path, page), caption=f"{file}, page {page}")

@@ -24,12 +24,17 @@ sentence and scheme, the most recent judgement counts.
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import html
 import json
 import math
 import os
 import re
+import shutil
+import tempfile
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +44,9 @@ import pandas as pd
 
 from nlp.annotations import Judgement, sentence_key, store_url
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.errors import NlpError
+from nlp.corpus import corpus_location, fetch_document, is_url
+from nlp.errors import FetchError, NlpError
+from nlp.extract import DEFAULT_MAX_BYTES, file_sha256
 from nlp.lexicon import load_lexicons
 from nlp.models import CARD_FILE, Registry, model_card
 from nlp.profile import PROFILE_COLUMNS, LabelInfo, label_catalogue
@@ -73,7 +80,7 @@ class Config:
 
     out: Path
     store: str
-    corpus: Path
+    corpus: Path | str  # a folder, or the URL the run read the documents from
 
 
 def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Config:
@@ -92,7 +99,7 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
     parser.add_argument("--corpus")
     args, _ = parser.parse_known_args(list(argv))
     out = Path(args.out or env.get(OUT_ENV) or DEFAULT_OUT).resolve()
-    corpus = Path(args.corpus or env.get(CORPUS_ENV) or DEFAULT_CORPUS).resolve()
+    corpus = corpus_location(args.corpus or env.get(CORPUS_ENV) or str(DEFAULT_CORPUS))
     return Config(out=out, store=args.store or store_url(out), corpus=corpus)
 
 
@@ -937,14 +944,54 @@ def model_overview(models: Path) -> ModelOverview:
 
 # -- PDF pages -----------------------------------------------------------------------
 
+#: Where PDFs read from a corpus URL are kept while analysts look at their pages.
+PDF_CACHE = Path(tempfile.gettempdir()) / "valpub-review-pdfs"
 
-def pdf_path(corpus: Path, file: str) -> Path | None:
-    """The PDF of a document inside the corpus folder, or ``None`` when it is not there."""
-    root = Path(corpus).resolve()
-    path = (root / file).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+
+def pdf_path(corpus: Path | str, file: str, sha256: str = "") -> Path | None:
+    """The PDF of a document as a local file, or ``None`` when it cannot be had.
+
+    Inside the corpus folder; or, for a corpus URL (or a ``file`` that is a URL), fetched
+    once into a folder of this machine's temporary directory. With ``sha256``, a file
+    whose bytes are not those the run read is refused: its pages would not be the ones
+    the sentences come from.
+    """
+    if isinstance(corpus, str) or is_url(file):
+        url = file if is_url(file) else f"{str(corpus).rstrip('/')}/{urllib.parse.quote(file)}"
+        path = _fetched(url)
+    else:
+        root = Path(corpus).resolve()
+        path = (root / file).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+    if path is None or (sha256 and _digest(str(path), *_stamp(path)) != sha256):
         return None
     return path
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    """A file's SHA-256, computed again only when its time or size changes."""
+    return file_sha256(Path(path))
+
+
+def _fetched(url: str) -> Path | None:
+    """The local copy of a remote PDF (fetched on first use; None if it cannot be)."""
+    folder = PDF_CACHE / hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+    if not folder.is_dir():
+        PDF_CACHE.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=PDF_CACHE))
+        try:
+            fetch_document(url, staging, DEFAULT_MAX_BYTES)
+            staging.rename(folder)  # whole or not at all, even with two sessions at once
+        except (FetchError, OSError):
+            shutil.rmtree(staging, ignore_errors=True)
+    return next(folder.glob("*.pdf"), None) if folder.is_dir() else None
 
 
 def render_pdf_page(path: Path, page: int, scale: float = 1.5) -> bytes:

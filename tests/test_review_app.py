@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.models import Registry
 from review import data
 from tests.review_fixtures import CORPUS, ROOT, review_run
+from tests.servers import static_site
 
 __all__ = ["review_run"]  # the fixture, imported for pytest
 
@@ -292,6 +294,34 @@ def test_document_view_renders_the_pdf_page(app: AppTest, run: data.Run) -> None
     assert app.session_state["doc_page"] == rec["page"]
     assert len(app.get("image")) == 1 and not app.warning
     assert f"docrev-{row}" in [b.key for b in app.button]
+
+
+def test_the_pdf_page_of_a_corpus_read_by_url(
+    app: AppTest, run: data.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = labelled_row(run)
+    rec = run.sentences.loc[row]
+    site_root = tmp_path / "site"
+    shutil.copytree(CORPUS, site_root, ignore=shutil.ignore_patterns("training"))
+    monkeypatch.setattr(data, "PDF_CACHE", tmp_path / "fetched")
+    with static_site(site_root) as site:
+        monkeypatch.setenv("VALPUB_REVIEW_CORPUS", site.url + "/")
+        show(app, "Page du PDF", doc=rec["doc_sha256"], doc_page=int(rec["page"]))
+        assert len(app.get("image")) == 1 and not app.warning
+        show(app, "Page du PDF", doc_page=1)  # another page: the copy is reused
+        fetched = [r for r in site.requests if r.endswith(".pdf")]
+    assert fetched == ["/" + urllib.parse.quote(str(rec["file"]))]
+    # a PDF changed since the run is not shown as if it were the one the run read
+    path = data.pdf_path(CORPUS, str(rec["file"]), str(rec["doc_sha256"]))
+    assert path is not None
+    changed = tmp_path / "changed"
+    shutil.copytree(CORPUS, changed, ignore=shutil.ignore_patterns("training"))
+    with (changed / str(rec["file"])).open("ab") as fh:
+        fh.write(b"\n% edited after the run\n")
+    assert data.pdf_path(changed, str(rec["file"]), str(rec["doc_sha256"])) is None
+    monkeypatch.setenv("VALPUB_REVIEW_CORPUS", str(changed))
+    show(app, "Page du PDF", doc=rec["doc_sha256"], doc_page=int(rec["page"]))
+    assert "modifié depuis le run" in app.warning[0].value and not app.get("image")
 
 
 def test_neighbours_are_the_surrounding_sentences(run: data.Run) -> None:
