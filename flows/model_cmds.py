@@ -92,10 +92,11 @@ def code_version() -> str:
 
 
 def _load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
-    from flows.tagging import lemma_memo
+    from flows.tagging import lemma_memo, one_blas_thread
     from nlp.lexicon import LexiconMatcher, load_lexicons
     from nlp.segment import load_pipeline
 
+    one_blas_thread()
     nlp = load_pipeline()
     return nlp, LexiconMatcher(nlp, load_lexicons(lexicons), lemma_memo())
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import pytest
 import spacy
 from spacy.language import Language
@@ -12,6 +15,7 @@ from nlp.segment import (
     fold,
     is_heading_line,
     iter_sentence_spans,
+    load_pipeline,
     normalise_text,
     split_sentences,
 )
@@ -284,3 +288,42 @@ def test_real_pages(nlp: Language) -> None:
         last_word = s.text.split()[-1]
         assert last_word not in {"M.", "Mme.", "art.", "cf.", "p.", "n°"}, s.text
         assert not s.text.startswith("»"), s.text
+
+
+def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
+    nlp: Language,
+) -> None:
+    """BlasOps changes how matrices are multiplied, not what the pipeline says."""
+    from thinc.api import NumpyOps
+
+    from nlp.extract import file_sha256, iter_pages
+    from nlp.segment import BlasOps
+
+    tok2vec = nlp.get_pipe("tok2vec").model
+    assert all(isinstance(node.ops, BlasOps) for node in tok2vec.walk())
+    plain = load_pipeline()
+    for _name, component in plain.pipeline:
+        model = getattr(component, "model", None)
+        for node in model.walk() if model is not None else []:
+            node.ops = NumpyOps()
+    assert not isinstance(plain.get_pipe("tok2vec").model.ops, BlasOps)
+
+    sources = sorted((SHARED_CORPUS / "pdf").glob("*.pdf")) if SHARED_CORPUS.is_dir() else []
+    sources = [p for p in sources if p.name not in evaluation_only()][::20]
+    samples = Path(__file__).resolve().parents[1] / "corpus"
+    sources = sources or sorted(samples.rglob("*.pdf"))  # without ../shared, the samples
+    pages = [
+        page
+        for path in sources
+        for page in itertools.islice(iter_pages(path, file_sha256(path)), 8)
+        if page.text.strip()
+    ]
+    assert len(pages) > 20
+
+    def reading(pipeline: Language) -> list[tuple[str, str, str, bool]]:
+        docs = pipeline.pipe(normalise_text(p.text) for p in pages)
+        return [(t.pos_, t.lemma_, t.norm_, t.is_sent_start) for d in docs for t in d]
+
+    fast, reference = reading(nlp), reading(plain)
+    assert len(fast) > 5000
+    assert fast == reference
