@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import getpass
 import hashlib
 import html
 import json
@@ -945,7 +946,7 @@ def model_overview(models: Path) -> ModelOverview:
 # -- PDF pages -----------------------------------------------------------------------
 
 #: Where PDFs read from a corpus URL are kept while analysts look at their pages.
-PDF_CACHE = Path(tempfile.gettempdir()) / "valpub-review-pdfs"
+PDF_CACHE = Path(tempfile.gettempdir()) / f"valpub-review-pdfs-{getpass.getuser()}"
 
 
 def pdf_path(corpus: Path | str, file: str, sha256: str = "") -> Path | None:
