@@ -52,7 +52,7 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tagging import TaggerPool, load_tagger, tag_pages
-from nlp.corpus import Document, corpus_location, discover, fetch_document
+from nlp.corpus import Document, corpus_location, discover, fetch_document, remote_version
 from nlp.errors import FetchError
 from nlp.extract import (
     DEFAULT_MAX_BYTES,
@@ -68,10 +68,12 @@ from nlp.store import (
     PageWriter,
     cached_report,
     pages_path,
+    remote_state,
     report_path,
     run_key,
     run_lock,
     run_options,
+    save_remote_state,
     save_run_state,
     sentences_path,
     sweep_temporary,
@@ -303,19 +305,11 @@ def extract_one(
 ) -> dict[str, Any]:
     """Extract one document (or reuse its stored result); return its documents-table row.
 
-    A remote document (:attr:`Document.url`) is first copied by this process from its
-    URL into a temporary folder, removed afterwards; one that cannot be read is
-    ``failed`` with the reason.
+    A remote document (:attr:`Document.url`) is read by this process from its URL
+    (:func:`_extract_remote`); one that cannot be read is ``failed`` with the reason.
     """
     if doc.url:
-        with tempfile.TemporaryDirectory(prefix="valpub-fetch-") as folder:
-            try:
-                path = fetch_document(doc.url, Path(folder), max_bytes)
-            except FetchError as exc:
-                report = DocumentReport(doc.url, "", 0, exc.status, str(exc)[:300])
-            else:
-                report = _extract_file(path, doc.file, out, max_bytes, force, ocr, extractors)
-                report.path = doc.url
+        report = _extract_remote(doc, out, max_bytes, force, ocr, extractors)
     else:
         report = _extract_file(doc.path, doc.file, out, max_bytes, force, ocr, extractors)
     row = report.as_dict()
@@ -328,6 +322,42 @@ def extract_one(
         year=doc.year,
     )
     return row
+
+
+def _extract_remote(
+    doc: Document,
+    out: Path,
+    max_bytes: int,
+    force: bool,
+    ocr: bool,
+    extractors: ExtractorPool | None,
+) -> DocumentReport:
+    """Extract a document read from its URL, or reuse what its unchanged version gave.
+
+    When the location still reports the version (size and ETag or modification time)
+    recorded at the last download, and the extraction of what was downloaded then is
+    stored, nothing is downloaded. Otherwise the document is copied into a temporary
+    folder (removed afterwards) and extracted like a local file.
+    """
+    url = doc.url
+    version = None if force else remote_version(url)
+    known = remote_state(out, url) if version else None
+    if known is not None and known["version"] == version:
+        cached = cached_report(out, str(known["sha256"]))
+        if cached is not None and not (ocr and cached.pages_needing_ocr):
+            log.info("%s: unchanged at its URL; reused extraction (%s)", doc.file, cached.status)
+            cached.path = url
+            return cached
+    with tempfile.TemporaryDirectory(prefix="valpub-fetch-") as folder:
+        try:
+            path = fetch_document(url, Path(folder), max_bytes)
+        except FetchError as exc:
+            return DocumentReport(url, "", 0, exc.status, str(exc)[:300])
+        report = _extract_file(path, doc.file, out, max_bytes, force, ocr, extractors)
+    report.path = url
+    if version and report.sha256 and report.status in FINAL_STATUSES:
+        save_remote_state(out, url, version, report.sha256)
+    return report
 
 
 def _extract_file(

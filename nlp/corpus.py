@@ -23,7 +23,7 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from nlp.errors import FetchError, ManifestError
 
@@ -218,6 +218,31 @@ def _discover_remote(url: str, quiet: bool = False) -> list[Document]:
     if not files and not manifest:
         raise FetchError(f"no documents at {url}: no {MANIFEST_NAME} there and no listing of PDFs")
     return _documents(Path(), files, manifest, base_url=base + "/", quiet=quiet)
+
+
+#: Fields of an fsspec ``info()`` that identify a version of a remote file.
+VERSION_FIELDS = ("ETag", "Content-MD5", "Digest", "Last-Modified", "LastModified", "mtime")
+
+
+def remote_version(url: str) -> dict[str, Any] | None:
+    """What the location says identifies the current version of a remote document.
+
+    Its size with its ETag, checksum or modification time (an HTTP HEAD request, a
+    bucket's metadata). None when the location gives none of those, or cannot be
+    asked: the document must then be downloaded to be known.
+    """
+    import fsspec
+
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+        info = fs.info(path)
+    except Exception as exc:  # the download that follows reports the problem
+        log.debug("%s: no version information (%s)", url, exc)
+        return None
+    version = {key: str(info[key]) for key in VERSION_FIELDS if info.get(key)}
+    if not version:
+        return None
+    return {"size": info.get("size"), **version}
 
 
 def fetch_document(url: str, folder: Path, max_bytes: int) -> Path:

@@ -13,6 +13,7 @@ documented in ``outputs/README.md``::
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -207,6 +208,26 @@ def read_pages(path: Path) -> Iterator[Page]:
         for line in fh:
             if line.strip():
                 yield Page(**json.loads(line))
+
+
+def remote_state_path(out: Path, url: str) -> Path:
+    """Where what was last read at ``url`` is recorded (see :func:`remote_state`)."""
+    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+    return Path(out) / "remote" / f"{key}.json"
+
+
+def remote_state(out: Path, url: str) -> dict[str, Any] | None:
+    """``{"url", "version", "sha256"}`` of the last read of a remote document, if any."""
+    try:
+        state = json.loads(remote_state_path(out, url).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and state.get("url") == url else None
+
+
+def save_remote_state(out: Path, url: str, version: dict[str, Any], sha256: str) -> None:
+    """Record that ``url``, in this ``version``, held the document ``sha256``."""
+    write_json(remote_state_path(out, url), {"url": url, "version": version, "sha256": sha256})
 
 
 def cached_report(out: Path, sha256: str) -> DocumentReport | None:

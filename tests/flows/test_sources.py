@@ -9,6 +9,7 @@ import csv
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +79,51 @@ def test_run_pulls_the_sources_then_processes_them(
     assert pd.read_parquet(out / "documents.parquet")["sha256"].tolist() == [doc["sha256"]]
     assert len(list(corpus.glob("*.pdf"))) == 1
     assert "/strategie-numerique.pdf" in site.requests  # checked again, kept
+
+
+def test_a_corpus_url_is_downloaded_again_only_when_it_changed(
+    tmp_path: Path, site: StaticSite, prefect_api: dict[str, str]
+) -> None:
+    """Scheduled runs on a corpus URL: unchanged documents are not downloaded again."""
+    for name in ("a", "b"):
+        text_pdf(site.root / f"{name}.pdf", [[TEXT]], header=f"Document {name}")
+    (site.root / "manifest.csv").write_text(
+        "file,territory_code,territory_name\na.pdf,99901,Lorvelle\nb.pdf,99901,Lorvelle\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+
+    def run() -> tuple[pd.DataFrame, list[str]]:
+        site.requests.clear()
+        done = subprocess.run(
+            [
+                *(str(VALPUB), "run", "--corpus", site.url + "/", "--out", str(out)),
+                *("--no-classifier", "--no-progress", "--workers", "1"),
+            ],
+            env={**os.environ, **prefect_api},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        docs = pd.read_parquet(out / "documents.parquet").set_index("file")
+        return docs, sorted(r for r in site.requests if r.endswith(".pdf"))
+
+    first, fetched = run()
+    assert fetched == ["/a.pdf", "/b.pdf"] and set(first["status"]) == {"ok"}
+    again, fetched = run()
+    assert fetched == []  # the server said both were unchanged (HEAD): nothing downloaded
+    pd.testing.assert_frame_equal(again.drop(columns="seconds"), first.drop(columns="seconds"))
+    text_pdf(site.root / "b.pdf", [[TEXT, TEXT]], header="Document b, version 2")
+    later = time.time() + 5  # a new Last-Modified, whatever the clock's resolution
+    os.utime(site.root / "b.pdf", (later, later))
+    changed, fetched = run()
+    assert fetched == ["/b.pdf"]
+    assert changed.loc["a.pdf", "sha256"] == first.loc["a.pdf", "sha256"]
+    assert changed.loc["b.pdf", "sha256"] != first.loc["b.pdf", "sha256"]
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    counts = sentences["file"].value_counts()
+    assert counts["b.pdf"] == counts["a.pdf"] + 1  # the new version's second paragraph
 
 
 def test_run_with_a_missing_sources_file_says_so(tmp_path: Path) -> None:
