@@ -343,8 +343,8 @@ def _extract_remote(
     version = None if force else remote_version(url)
     known = remote_state(out, url) if version else None
     if known is not None and known["version"] == version:
-        cached = cached_report(out, str(known["sha256"]))
-        if cached is not None and not (ocr and cached.pages_needing_ocr):
+        cached = _reusable(out, str(known["sha256"]), force, ocr)
+        if cached is not None:
             log.info("%s: unchanged at its URL; reused extraction (%s)", doc.file, cached.status)
             cached.path = url
             return cached
@@ -360,6 +360,17 @@ def _extract_remote(
     return report
 
 
+def _reusable(out: Path, sha256: str, force: bool, ocr: bool) -> DocumentReport | None:
+    """The stored extraction of ``sha256``, unless it must be redone.
+
+    Redone with ``force``, or when OCR is asked for now and the document has scanned pages.
+    """
+    cached = None if force else cached_report(out, sha256)
+    if cached is not None and ocr and cached.pages_needing_ocr:
+        return None
+    return cached
+
+
 def _extract_file(
     path: Path,
     name: str,
@@ -372,9 +383,7 @@ def _extract_file(
     """Extract a local file into ``out/pages``, or reuse what is stored for its sha256."""
     report = precheck(path, max_bytes)
     if report.status == "ok":
-        cached = None if force else cached_report(out, report.sha256)
-        if cached is not None and ocr and cached.pages_needing_ocr:
-            cached = None  # OCR asked for now: read the scanned pages
+        cached = _reusable(out, report.sha256, force, ocr)
         if cached is not None:
             report = cached
             log.info("%s: reused extraction (%s)", name, report.status)

@@ -74,6 +74,18 @@ def corpus_location(value: str | Path) -> Path | str:
     return Path(text.removeprefix("file://")).resolve()
 
 
+def document_url(corpus: Path | str, file: str) -> str:
+    """The URL a document is read from; empty for a file of a local corpus folder.
+
+    Its ``file`` when that is a URL, else its place under a corpus URL.
+    """
+    if is_url(file):
+        return file
+    if isinstance(corpus, str) and is_url(corpus):
+        return f"{corpus.rstrip('/')}/{urllib.parse.quote(file)}"
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """A document of the corpus and what the manifest (or its folder) says about it."""
@@ -327,11 +339,11 @@ def _document(
     quiet: bool = False,
 ) -> Document:
     doc = _territory_document(corpus / rel, rel, row, folders, quiet)
-    if is_url(rel):  # the manifest names the document by its URL
-        return replace(doc, path=Path(urllib.parse.urlsplit(rel).path.rsplit("/", 1)[-1]), url=rel)
-    if base_url:
-        return replace(doc, path=Path(rel), url=base_url + urllib.parse.quote(rel))
-    return doc
+    url = document_url(base_url, rel)
+    if not url:
+        return doc
+    name = urllib.parse.urlsplit(rel).path.rsplit("/", 1)[-1] if is_url(rel) else rel
+    return replace(doc, path=Path(name), url=url)
 
 
 def _territory_document(

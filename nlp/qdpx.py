@@ -55,12 +55,10 @@ exporting the same outputs twice gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
 import tempfile
-import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -74,9 +72,9 @@ from typing import Any
 import pandas as pd
 
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.corpus import corpus_location, fetch_document, is_url
+from nlp.corpus import corpus_location, document_url, fetch_document
 from nlp.errors import FetchError, NlpError
-from nlp.extract import Page
+from nlp.extract import Page, file_sha256
 from nlp.lexicon import Lexicon
 from nlp.store import atomic_open, pages_path, read_pages
 
@@ -257,14 +255,6 @@ def _documents(documents: pd.DataFrame) -> list[_Document]:
     return sorted(rows, key=lambda d: d.file)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _pdf_to_embed(
     corpus: Path | str, doc: _Document, folder: Path
 ) -> tuple[Path, None] | tuple[None, str]:
@@ -273,9 +263,7 @@ def _pdf_to_embed(
     A PDF named by URL (a corpus URL, or a manifest ``file`` that is a URL) is fetched
     into ``folder``. Either way its bytes must still be those the run read.
     """
-    url = doc.file if is_url(doc.file) else ""
-    if isinstance(corpus, str) and not url:
-        url = f"{corpus.rstrip('/')}/{urllib.parse.quote(doc.file)}"
+    url = document_url(corpus, doc.file)
     if url:
         folder.mkdir(parents=True, exist_ok=True)
         try:
@@ -288,7 +276,7 @@ def _pdf_to_embed(
         if not path.is_file():
             return None, f"not found in the corpus ({path})"
         where = str(path)
-    if doc.sha256 and _sha256(path) != doc.sha256:
+    if doc.sha256 and file_sha256(path) != doc.sha256:
         return None, f"{where} changed since the run (SHA-256 differs)"
     return path, None
 

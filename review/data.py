@@ -35,7 +35,6 @@ import re
 import shutil
 import tempfile
 import unicodedata
-import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +44,7 @@ import pandas as pd
 
 from nlp.annotations import Judgement, sentence_key, store_url
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.corpus import corpus_location, fetch_document, is_url
+from nlp.corpus import corpus_location, document_url, fetch_document
 from nlp.errors import FetchError, NlpError
 from nlp.extract import DEFAULT_MAX_BYTES, file_sha256
 from nlp.lexicon import load_lexicons
@@ -957,8 +956,8 @@ def pdf_path(corpus: Path | str, file: str, sha256: str = "") -> Path | None:
     whose bytes are not those the run read is refused: its pages would not be the ones
     the sentences come from.
     """
-    if isinstance(corpus, str) or is_url(file):
-        url = file if is_url(file) else f"{str(corpus).rstrip('/')}/{urllib.parse.quote(file)}"
+    url = document_url(corpus, file)
+    if url:
         path = _fetched(url)
     else:
         root = Path(corpus).resolve()
