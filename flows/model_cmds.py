@@ -190,68 +190,54 @@ def _summary(block: dict[str, Any] | None) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def _real_cv(
-    data: _Data, base: SentenceClassifier, config: TrainConfig, folds: int = 5
-) -> dict[str, Any] | None:
-    """Real sentences scored by models trained on written + the other real folds.
+def _territories(real: Sequence[Example], corpus: Path) -> list[str]:
+    """The territory of each real sentence's document (manifest, else the file prefix)."""
+    from nlp.corpus import read_manifest
 
-    Thresholds and rules are those of ``base`` (tuned on the full training set), so each
-    fold costs one fit, not a whole cross-validation.
-    """
-    import scipy.sparse as sp
-
-    from nlp.classify import SentenceClassifier, _fit_parts, combine, lexicon_labels, prf
-    from nlp.codebook import CODEBOOK_LABELS
-    from nlp.training import SCHEMES, kfold_indices, label_matrix
-
-    real = data.real.examples
-    if len(real) < folds * 2:
-        return None
-    per_fold = []
-    for train_idx, test_idx in kfold_indices(real, folds):
-        examples = data.train + data.extra + [real[i] for i in train_idx]
-        lex = sp.vstack(
-            [data.lex["train"], data.lex["extra"], data.lex["real"][train_idx]], format="csr"
-        )
-        ys = {s: label_matrix(examples, s) for s in SCHEMES}
-        word, char, models, _x = _fit_parts([ex.text for ex in examples], lex, ys, config)
-        bundle = base.to_bundle() | {"word": word, "char": char, "models": models}
-        clf = SentenceClassifier(bundle)
-        per_fold.append((test_idx, clf))
-    # pool the out-of-fold decisions, then score once
-    out: dict[str, Any] = {}
-    lex_real = data.lex["real"]
-    for scheme in SCHEMES:
-        y = label_matrix(real, scheme)
-        clf_pred = y * 0
-        for test_idx, clf in per_fold:
-            texts = [real[i].text for i in test_idx]
-            proba = clf.predict_proba(texts, lex_real[test_idx])[scheme]
-            clf_pred[test_idx] = proba >= clf.thresholds[scheme]
-        lexd = lexicon_labels(lex_real, scheme)
-        names = CODEBOOK_LABELS[scheme]
-        out[scheme] = {
-            "rule": base.rules[scheme],
-            "lexicon": prf(y, lexd, names),
-            "classifier": prf(y, clf_pred, names),
-            "combined": prf(y, combine(base.rules[scheme], lexd, clf_pred), names),
-        }
+    manifest = corpus / "manifest.csv"
+    rows = read_manifest(manifest) if manifest.is_file() else {}
+    out = []
+    for ex in real:
+        file = str(ex.provenance.get("file", ""))
+        row = rows.get(file) or rows.get(Path(file).name) or {}
+        out.append(row.get("territory_name") or row.get("territory") or file.split("__")[0])
     return out
 
 
 def _train_and_measure(
-    data: _Data, config: TrainConfig, with_real: bool
+    data: _Data, config: TrainConfig, with_real: bool, corpus: Path = DEFAULT_CORPUS
 ) -> tuple[SentenceClassifier, dict[str, Any]]:
+    """Train; with enough real sentences, fit and measure decisions on them.
+
+    Written sentences (train, held-out and analysts') are then training data only, and
+    the figures are document-grouped and cross-fitted (``nlp.fitting``).
+    """
     import scipy.sparse as sp
 
     from nlp.classify import evaluate, train
+    from nlp.fitting import MIN_REAL_DOCUMENTS, document_of, train_for_real
 
-    examples = data.train + data.extra + (data.real.examples if with_real else [])
+    real = data.real.examples
+    documents = {document_of(ex) for ex in real}
+    if with_real and len(documents) >= MIN_REAL_DOCUMENTS:
+        written = data.train + data.heldout + data.extra
+        lex_w = sp.vstack([data.lex["train"], data.lex["heldout"], data.lex["extra"]], format="csr")
+        fitted = train_for_real(
+            written, real, lex_w, data.lex["real"], config, _territories(real, corpus)
+        )
+        return fitted.classifier, {
+            "rules": fitted.rules,
+            "rule_micro_f1": fitted.rule_scores,
+            "thresholds": fitted.thresholds,
+            "real_cv": fitted.figures,
+            "quality": fitted.quality,
+            "heldout": {},
+            "fitting": "real",
+        }
+    examples = data.train + data.extra
     parts = [data.lex["train"]]
     if data.extra:
         parts.append(data.lex["extra"])
-    if with_real and data.real.examples:
-        parts.append(data.lex["real"])
     lex = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
     clf, report = train(examples, lex, config)
     metrics: dict[str, Any] = {
@@ -261,12 +247,10 @@ def _train_and_measure(
         "cv": report.cv,
         "heldout": evaluate(clf, data.heldout, data.lex["heldout"]),
         "train_seconds": report.seconds,
+        "fitting": "written",
     }
-    if data.real.examples:
-        if with_real:
-            metrics["real_cv"] = _real_cv(data, clf, config)
-        else:
-            metrics["real"] = evaluate(clf, data.real.examples, data.lex["real"])
+    if real:
+        metrics["real"] = evaluate(clf, real, data.lex["real"])
     return clf, metrics
 
 
@@ -341,13 +325,18 @@ def train_model(
     started = time.perf_counter()
     data = _prepare(lexicons, train_file, heldout, real, corpus, with_real, extra, outputs)
     config = TrainConfig(c=c, folds=folds)
-    clf, metrics = _train_and_measure(data, config, with_real)
+    clf, metrics = _train_and_measure(data, config, with_real, corpus)
     paths = [train_file, heldout, real]
     registry = Registry(models)
     version = registry.new_version(_fingerprint(paths, data.extra))
     summary = {
         "heldout_macro_f1": _summary(metrics["heldout"]),
         "real_macro_f1": _summary(metrics.get("real_cv") or metrics.get("real")),
+        "real_micro_f1": {
+            scheme: block["combined"]["micro_f1"]
+            for scheme, block in (metrics.get("real_cv") or metrics.get("real") or {}).items()
+        },
+        "fitting": metrics.get("fitting"),
         "train_size": len(data.train)
         + len(data.extra)
         + (len(data.real.examples) if with_real else 0),
@@ -383,6 +372,14 @@ def train_model(
     folder = registry.save(version, bundle, metrics, model_card(metrics))
     seconds = time.perf_counter() - started
     typer.echo(f"stored {folder} in {seconds:.1f} s")
+    for scheme, block in (metrics.get("real_cv") or {}).items():
+        micro = block["bootstrap"]["micro"]
+        natural = block.get("natural", {}).get("micro", {})
+        typer.echo(
+            f"  {scheme:13s} real sentences, document-grouped CV: micro-F1 {micro['f1']} "
+            f"{micro['f1_ci']} P {micro['precision']} R {micro['recall']}; "
+            f"natural-rate precision {natural.get('precision')} (rule {metrics['rules'][scheme]})"
+        )
     for scheme, block in metrics["heldout"].items():
         typer.echo(
             f"  {scheme:13s} held-out macro-F1 lexicon {block['lexicon']['macro_f1']} "

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,9 @@ class TrainConfig:
         min_df: minimum document frequency of an n-gram.
         lexicon_weight: value of a lexicon-hit feature (its scale against TF-IDF).
         use_lexicon_features: add the lexicon columns to the features.
+        real_weight: weight of a real sentence against a written one.
+        min_territories: territories an n-gram of real documents must occur in to
+            enter the vocabulary (see :func:`shared_vocabulary`).
     """
 
     c: float = 16.0
@@ -85,6 +88,8 @@ class TrainConfig:
     min_df: int = 2
     lexicon_weight: float = 1.0
     use_lexicon_features: bool = True
+    real_weight: float = 1.0
+    min_territories: int = 3
 
 
 # --------------------------------------------------------------------------- lexicon side
@@ -436,12 +441,38 @@ def _proba(model: OneVsRestClassifier, x: sp.csr_matrix) -> npt.NDArray[Any]:
 # --------------------------------------------------------------------------- training
 
 
-def _fit_parts(
-    texts: Sequence[str],
-    lex: sp.csr_matrix,
-    ys: Mapping[str, npt.NDArray[Any]],
-    config: TrainConfig,
-) -> tuple[TfidfVectorizer, TfidfVectorizer, dict[str, OneVsRestClassifier], sp.csr_matrix]:
+@dataclass
+class FittedParts:
+    """The fitted pieces of a classifier: vectorisers and one model per scheme."""
+
+    word: TfidfVectorizer
+    char: TfidfVectorizer
+    models: dict[str, OneVsRestClassifier]
+
+
+def shared_vocabulary(
+    texts: Sequence[str], groups: Sequence[str], analyzer: Any, min_groups: int
+) -> list[str]:
+    """N-grams seen in a written sentence or in the documents of ``min_groups`` territories.
+
+    The vocabulary is stored in the shipped model, which is published: an n-gram found in
+    one territory's documents only may be a resident's or an agent's name, so it is left
+    out. Vocabulary common to several territories is the register of public action.
+
+    Args:
+        texts: training sentences.
+        groups: per sentence, ``written`` or the territory of its document.
+        analyzer: a vectoriser's ``build_analyzer()``.
+        min_groups: territories an n-gram of real documents must occur in.
+    """
+    seen: dict[str, set[str]] = {}
+    for text, group in zip(texts, groups, strict=True):
+        for gram in set(analyzer(text)):
+            seen.setdefault(gram, set()).add(group)
+    return sorted(g for g, where in seen.items() if "written" in where or len(where) >= min_groups)
+
+
+def _vectorisers(config: TrainConfig) -> tuple[TfidfVectorizer, TfidfVectorizer]:
     word = TfidfVectorizer(
         ngram_range=config.word_ngrams,
         lowercase=True,
@@ -458,6 +489,34 @@ def _fit_parts(
         min_df=config.min_df,
         dtype=np.float32,
     )
+    return word, char
+
+
+def fit_parts(
+    texts: Sequence[str],
+    lex: sp.csr_matrix,
+    ys: Mapping[str, npt.NDArray[Any]],
+    config: TrainConfig,
+    *,
+    groups: Sequence[str] | None = None,
+    weights: npt.NDArray[Any] | None = None,
+) -> FittedParts:
+    """Fit the vectorisers and the per-scheme models.
+
+    Args:
+        texts: training sentences.
+        lex: their lexicon matrix.
+        ys: per scheme, the (sentences x labels) 0/1 matrix.
+        config: hyper-parameters.
+        groups: per sentence, ``written`` or its territory: when given, the vocabulary
+            keeps only :func:`shared_vocabulary` n-grams.
+        weights: per-sentence weights of the logistic regressions.
+    """
+    word, char = _vectorisers(config)
+    if groups is not None:
+        for vec in (word, char):
+            vocab = shared_vocabulary(texts, groups, vec.build_analyzer(), config.min_territories)
+            vec.set_params(vocabulary=vocab, min_df=1)
     parts = [word.fit_transform(texts), char.fit_transform(texts)]
     if config.use_lexicon_features:
         parts.append(lex * config.lexicon_weight)
@@ -472,9 +531,30 @@ def _fit_parts(
         with warnings.catch_warnings():
             # a label absent from a small fold is fitted as a constant: expected
             warnings.filterwarnings("ignore", message="Label not .* is present in all")
-            model.fit(x, y)
+            if weights is None:
+                model.fit(x, y)
+            else:
+                _fit_weighted(model, x, y, weights)
         models[scheme] = model
-    return word, char, models, x
+    return FittedParts(word, char, models)
+
+
+def _fit_weighted(
+    model: OneVsRestClassifier, x: sp.csr_matrix, y: npt.NDArray[Any], weights: npt.NDArray[Any]
+) -> None:
+    # OneVsRestClassifier passes fit parameters to each binary estimator (sklearn >= 1.4)
+    model.fit(x, y, sample_weight=np.asarray(weights, dtype=float))
+
+
+def predict_parts(
+    parts: FittedParts, texts: Sequence[str], lex: sp.csr_matrix, config: TrainConfig
+) -> dict[str, npt.NDArray[Any]]:
+    """Uncalibrated probabilities of fitted parts, per scheme."""
+    feats = [parts.word.transform(texts), parts.char.transform(texts)]
+    if config.use_lexicon_features:
+        feats.append(lex * config.lexicon_weight)
+    x = sp.hstack(feats, format="csr")
+    return {s: _proba(m, x) for s, m in parts.models.items()}
 
 
 def cross_validated_proba(
@@ -485,21 +565,15 @@ def cross_validated_proba(
     ys = {s: label_matrix(examples, s) for s in SCHEMES}
     oof = {s: np.zeros(ys[s].shape, dtype=float) for s in SCHEMES}
     for train_idx, test_idx in kfold_indices(examples, config.folds):
-        word, char, models, _x = _fit_parts(
+        parts = fit_parts(
             [texts[i] for i in train_idx],
             lex[train_idx],
             {s: y[train_idx] for s, y in ys.items()},
             config,
         )
-        parts = [
-            word.transform([texts[i] for i in test_idx]),
-            char.transform([texts[i] for i in test_idx]),
-        ]
-        if config.use_lexicon_features:
-            parts.append(lex[test_idx] * config.lexicon_weight)
-        x_test = sp.hstack(parts, format="csr")
+        predicted = predict_parts(parts, [texts[i] for i in test_idx], lex[test_idx], config)
         for s in SCHEMES:
-            oof[s][test_idx] = _proba(models[s], x_test)
+            oof[s][test_idx] = predicted[s]
     return oof
 
 
@@ -572,32 +646,52 @@ def train(
                 "calibrated": brier(y, calibrate(oof[scheme], calibration[scheme])),
             },
         }
-    word, char, models, _x = _fit_parts([ex.text for ex in examples], lex, ys, config)
-    classifier = SentenceClassifier(
-        {
-            "format": BUNDLE_FORMAT,
-            "word": word,
-            "char": char,
-            "models": models,
-            "thresholds": thresholds,
-            "rules": rules,
-            "calibration": calibration,
-            "lexicon_weight": config.lexicon_weight,
-            "use_lexicon_features": config.use_lexicon_features,
-            "meta": {"c": config.c, "folds": config.folds, "train_size": len(examples)},
-        }
-    )
+    parts = fit_parts([ex.text for ex in examples], lex, ys, config)
+    classifier = assemble(parts, thresholds, rules, calibration, config, len(examples))
     report = TrainReport(
         seconds=round(time.perf_counter() - started, 2),
-        thresholds={
-            s: {lab: float(t) for lab, t in zip(CODEBOOK_LABELS[s], thresholds[s], strict=True)}
-            for s in SCHEMES
-        },
+        thresholds=threshold_table(thresholds),
         rules=rules,
         rule_macro_f1=rule_f1,
         cv=cv,
     )
     return classifier, report
+
+
+def assemble(
+    parts: FittedParts,
+    thresholds: Mapping[str, npt.NDArray[np.float64]],
+    rules: Mapping[str, str],
+    calibration: Mapping[str, npt.NDArray[np.float64]],
+    config: TrainConfig,
+    train_size: int,
+    **meta: Any,
+) -> SentenceClassifier:
+    """A classifier from fitted parts and the decisions chosen for them."""
+    return SentenceClassifier(
+        {
+            "format": BUNDLE_FORMAT,
+            "word": parts.word,
+            "char": parts.char,
+            "models": parts.models,
+            "thresholds": dict(thresholds),
+            "rules": dict(rules),
+            "calibration": dict(calibration),
+            "lexicon_weight": config.lexicon_weight,
+            "use_lexicon_features": config.use_lexicon_features,
+            "meta": {"c": config.c, "folds": config.folds, "train_size": train_size, **meta},
+        }
+    )
+
+
+def threshold_table(
+    thresholds: Mapping[str, npt.NDArray[np.float64]],
+) -> dict[str, dict[str, float]]:
+    """Thresholds as ``{scheme: {label: value}}`` (for metrics and cards)."""
+    return {
+        s: {lab: float(t) for lab, t in zip(CODEBOOK_LABELS[s], thresholds[s], strict=True)}
+        for s in SCHEMES
+    }
 
 
 def evaluate(
@@ -619,15 +713,3 @@ def evaluate(
             "brier": brier(y, proba[scheme]),
         }
     return out
-
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Split an iterable into lists of at most ``size`` items."""
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -56,6 +56,11 @@ STANDOFF_KEYS = frozenset(
         "annotator",
     }
 )
+"""Keys every standoff record has."""
+
+OPTIONAL_STANDOFF_KEYS = frozenset({"sample"})
+"""Keys a standoff record may have: ``sample`` is ``random`` (drawn uniformly from the
+corpus: the natural rate) or ``targeted`` (chosen to hold rare labels)."""
 
 
 def sentence_hash(text: str) -> str:
@@ -300,11 +305,15 @@ def load_standoff(path: Path | str) -> list[dict[str, Any]]:
     records = list(read_jsonl(path))
     for rec in records:
         keys = set(rec)
-        if keys != STANDOFF_KEYS:
+        extra = keys - STANDOFF_KEYS - OPTIONAL_STANDOFF_KEYS
+        if not keys >= STANDOFF_KEYS or extra:
             raise TrainingDataError(
-                f"{rec.get('id')}: standoff keys must be {sorted(STANDOFF_KEYS)}; "
-                f"missing {sorted(STANDOFF_KEYS - keys)}, extra {sorted(keys - STANDOFF_KEYS)}"
+                f"{rec.get('id')}: standoff keys must be {sorted(STANDOFF_KEYS)} "
+                f"(optional: {sorted(OPTIONAL_STANDOFF_KEYS)}); "
+                f"missing {sorted(STANDOFF_KEYS - keys)}, extra {sorted(extra)}"
             )
+        if rec.get("sample", "targeted") not in ("random", "targeted"):
+            raise TrainingDataError(f"{rec.get('id')}: sample must be 'random' or 'targeted'")
         _check_labels(str(rec["id"]), rec["labels"])
     return records
 
@@ -457,7 +466,11 @@ def resolve_standoff(
                 labels=_check_labels(rid, rec["labels"]),
                 source="real",
                 annotator=str(rec.get("annotator", "")),
-                provenance={k: rec[k] for k in ("doc_sha256", "file", "page", "start", "end")},
+                provenance={
+                    k: rec[k]
+                    for k in ("doc_sha256", "file", "page", "start", "end", "sample")
+                    if k in rec
+                },
             )
         )
     if result.unresolved:
