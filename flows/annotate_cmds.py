@@ -346,7 +346,7 @@ def retrain_cmd(
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
     corpus: CorpusOption = DEFAULT_CORPUS,
-    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 16.0,
+    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 4.0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
     with_real: Annotated[
         bool, typer.Option("--with-real/--without-real", help="Train on real annotations too.")

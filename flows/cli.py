@@ -204,8 +204,7 @@ def _unchanged_run(
     """
     import pandas as pd
 
-    from flows.model_cmds import DEFAULT_LEXICONS
-    from nlp.models import Registry
+    from flows.model_cmds import DEFAULT_LEXICONS, adopt_shipped
     from nlp.store import (
         OutputBusyError,
         corpus_documents,
@@ -216,7 +215,7 @@ def _unchanged_run(
     )
     from nlp.tagging import lexicon_fingerprint
 
-    version = Registry((models or out / "models").resolve()).current() if classifier else None
+    version = adopt_shipped((models or out / "models").resolve()) if classifier else None
     if classifier and version is None:
         return None  # the run trains a model first
     try:

@@ -39,6 +39,9 @@ DEFAULT_HELDOUT = TRAINING / "heldout.jsonl"
 DEFAULT_REAL = TRAINING / "real_annotations.jsonl"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 DEFAULT_MODELS = Path("outputs") / "models"
+SHIPPED_MODELS = ROOT / "models"
+"""The model shipped in the repository (a registry with one version), trained with the
+real annotations: what a fresh output folder starts from."""
 BATCH = 512
 
 models_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stored model versions.")
@@ -273,7 +276,7 @@ def train_cmd(
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
     corpus: CorpusOption = DEFAULT_CORPUS,
-    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 16.0,
+    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 4.0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
     with_real: Annotated[
         bool, typer.Option("--with-real/--without-real", help="Train on real annotations too.")
@@ -282,14 +285,26 @@ def train_cmd(
         bool, typer.Option("--promote/--no-promote", help="Promote when not worse.")
     ] = True,
     force: Annotated[bool, typer.Option(help="Promote even when worse.")] = False,
+    ship: Annotated[
+        bool,
+        typer.Option(
+            help="Also make it the model shipped in the repository (models/), "
+            "the default of every fresh output folder."
+        ),
+    ] = False,
 ) -> None:
     """Train the classifier, measure it, store a new version and promote it if not worse.
 
-    Example: valpub train --models outputs/models
+    Example: valpub train --models outputs/models --ship
     """
-    train_model(
+    from nlp.models import Registry
+
+    version = train_model(
         lexicons, models, train_file, heldout, real, corpus, c, folds, with_real, promote, force
     )
+    if ship:
+        Registry(SHIPPED_MODELS).ship(Registry(models), version)
+        typer.echo(f"shipped {version} in {SHIPPED_MODELS}")
 
 
 def train_model(
@@ -299,7 +314,7 @@ def train_model(
     heldout: Path,
     real: Path,
     corpus: Path,
-    c: float = 16.0,
+    c: float = 4.0,
     folds: int = 5,
     with_real: bool = True,
     promote: bool = True,
@@ -402,7 +417,7 @@ def evaluate_cmd(
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
     corpus: CorpusOption = DEFAULT_CORPUS,
-    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 16.0,
+    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 4.0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
     out: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
     card: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
@@ -496,6 +511,18 @@ def _parse(number: int, line: str) -> tuple[Any, str] | str:
 SEEN_TEXTS = 50_000
 
 
+def adopt_shipped(models: Path) -> str | None:
+    """The current version of ``models``, adopting the shipped model when it has none."""
+    from nlp.models import Registry
+
+    registry = Registry(models)
+    if registry.current() is None:
+        adopted = registry.adopt(Registry(SHIPPED_MODELS))
+        if adopted is not None:
+            _err(f"using the shipped model {adopted} (trained with real annotations)")
+    return registry.current()
+
+
 class Tagger:
     """spaCy, lexicons and the current model, loaded once, tagging batches of texts."""
 
@@ -506,6 +533,8 @@ class Tagger:
 
         self.nlp, self.matcher = _load_nlp(lexicons)
         self._seen: OrderedDict[str, str] = OrderedDict()
+        if version is None:
+            adopt_shipped(models)
         registry = Registry(models)
         self.classifier: SentenceClassifier | None = None
         try:

@@ -507,16 +507,17 @@ tag_task = task(name="tag-document", cache_policy=NO_CACHE, task_run_name="tag {
 
 
 def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
-    """The version of the registry's current model; trains and promotes one if there is none.
+    """The version of the registry's current model.
 
-    The model trained here learns from the shipped sentences only (about 35 s): enough for
-    the sample corpus. ``valpub train`` with ``../shared/corpus`` beside the project adds
-    the real-sentence annotations, which is what real documents need.
+    An empty registry adopts the model shipped in the repository (``models/``, trained
+    with the real annotations). Only when none loads is a model trained here, from the
+    written sentences alone (about 35 s): a fallback, much weaker on real documents.
     """
+    from flows.model_cmds import adopt_shipped
     from nlp.models import ModelError, Registry
 
     registry = Registry(models)
-    version = registry.current()
+    version = adopt_shipped(models)
     if version is not None or not train:
         if version is None:
             log.warning("no classifier in %s: labels come from the lexicons only", models)

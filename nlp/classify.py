@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
@@ -81,7 +82,7 @@ class TrainConfig:
             enter the vocabulary (see :func:`shared_vocabulary`).
     """
 
-    c: float = 16.0
+    c: float = 4.0
     folds: int = 5
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
@@ -531,7 +532,7 @@ def fit_parts(
         with warnings.catch_warnings():
             # a label absent from a small fold is fitted as a constant: expected
             warnings.filterwarnings("ignore", message="Label not .* is present in all")
-            if weights is None:
+            if weights is None or np.all(weights == weights[0]):
                 model.fit(x, y)
             else:
                 _fit_weighted(model, x, y, weights)
@@ -542,8 +543,11 @@ def fit_parts(
 def _fit_weighted(
     model: OneVsRestClassifier, x: sp.csr_matrix, y: npt.NDArray[Any], weights: npt.NDArray[Any]
 ) -> None:
-    # OneVsRestClassifier passes fit parameters to each binary estimator (sklearn >= 1.4)
-    model.fit(x, y, sample_weight=np.asarray(weights, dtype=float))
+    # OneVsRestClassifier routes sample weights to its binary estimators only through
+    # scikit-learn's metadata routing, which is off by default
+    with sklearn.config_context(enable_metadata_routing=True):
+        model.estimator.set_fit_request(sample_weight=True)
+        model.fit(x, y, sample_weight=np.asarray(weights, dtype=float))
 
 
 def predict_parts(

@@ -18,6 +18,7 @@ scikit-learn, numpy and scipy types; ``trusted=True`` is never used).
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,6 +174,65 @@ class Registry:
             VersionInfo(v, self.root / v, v == cur, self.metrics(v).get("summary", {}))
             for v in self.versions()
         ]
+
+    def adopt(self, shipped: Registry) -> str | None:
+        """Start an empty registry from the shipped model (``models/`` of the repository).
+
+        When this registry has no current version and ``shipped`` has one that loads, that
+        version's folder is copied here and promoted, so that a fresh output folder uses
+        the model trained on the real annotations without any training step. A registry
+        that already has a current version is left as it is.
+
+        Returns:
+            The version adopted, or ``None`` (already had one, or nothing loadable shipped).
+        """
+        if self.current() is not None:
+            return None
+        version = shipped.current()
+        if version is None:
+            return None
+        source = shipped.root / version
+        try:
+            load_bundle(source / MODEL_FILE)
+        except ModelError:
+            return None
+        self._copy_in(source, version)
+        self._log(
+            {
+                "action": "promote",
+                "version": version,
+                "forced": False,
+                "shipped": True,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+        self._point(version)
+        return version
+
+    def _copy_in(self, source: Path, version: str) -> None:
+        folder = self.root / version
+        if (folder / MODEL_FILE).is_file():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{version}.tmp"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        shutil.copytree(source, tmp)
+        tmp.replace(folder)
+
+    def ship(self, source: Registry, version: str) -> None:
+        """Make ``version`` of ``source`` this registry's only version, and current.
+
+        For the repository's shipped model: one version, no event log, so that the
+        repository holds a single model file and its card.
+        """
+        if version not in source.versions():
+            raise ModelError(f"unknown version {version} in {source.root}")
+        self._copy_in(source.root / version, version)
+        self._point(version)
+        for name in self.versions():
+            if name != version:
+                shutil.rmtree(self.root / name)
 
     # -- promotion ------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from nlp.codebook import SCHEMES
 from nlp.lexicon import Lexicon
+from nlp.quality import QUALITY_COLUMNS, RELIABLE_F1
 
 #: Intensity (sentences per 1,000) from which a public-value type counts as addressed.
 #: One sentence in a hundred: low enough for a short deliberation, high enough that a
@@ -292,6 +293,7 @@ def territory_metadata(documents: pd.DataFrame) -> dict[str, Any]:
 def _scheme_view(rows: pd.DataFrame) -> list[dict[str, Any]]:
     keep = PROFILE_COLUMNS[PROFILE_COLUMNS.index("label") :]
     keep = [c for c in keep if c not in {"documents_total", "sentences_total"}]
+    keep += [c for c in QUALITY_COLUMNS if c in rows]
     return [_clean(r) for r in rows[keep].to_dict("records")]
 
 
@@ -429,7 +431,9 @@ def territory_profile(
     meta = territory_metadata(tdocs)
     pv = terr[terr["scheme"] == COVERAGE_SCHEME]
     covered = pv[pv["passes_threshold"]]
-    dominant = pv.sort_values(["per_1000", "label"], ascending=[False, True]).head(1)
+    # only a label measured as reliable on real sentences may be called dominant
+    ranked = pv[pv["reliable"]] if "reliable" in pv else pv
+    dominant = ranked.sort_values(["per_1000", "label"], ascending=[False, True]).head(1)
     schemes: dict[str, Any] = {}
     for scheme in dict.fromkeys(terr["scheme"]):
         rows = terr[terr["scheme"] == scheme]
@@ -479,11 +483,32 @@ def territory_profile(
             if len(dominant) and dominant["n_sentences"].iloc[0] > 0
             else None
         ),
+        "label_quality": {
+            "reliable_f1": RELIABLE_F1,
+            "measured": bool("f1" in terr and terr["f1"].notna().any()),
+            "indicative": (
+                [f"{s}:{lab}" for s, lab in zip(terr["scheme"], terr["label"], strict=True)]
+                if "reliable" not in terr
+                else [
+                    f"{s}:{lab}"
+                    for s, lab, r in zip(
+                        terr["scheme"], terr["label"], terr["reliable"], strict=True
+                    )
+                    if not r
+                ]
+            ),
+        },
         "schemes": schemes,
         "by_year": by_year,
         "changes": year_changes(profiles, code),
         "similarity": sim,
     }
+
+
+def _indicative(terr: pd.DataFrame) -> list[str]:
+    """``scheme:label`` of the labels shown as indicative (all when none was measured)."""
+    rows = terr if "reliable" not in terr else terr[~terr["reliable"].astype(bool)]
+    return [f"{s}:{lab}" for s, lab in zip(rows["scheme"], rows["label"], strict=True)]
 
 
 def territory_codes(profiles: pd.DataFrame) -> list[str]:

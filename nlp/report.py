@@ -47,6 +47,13 @@ from nlp.profile import (
     territory_profile,
     territory_slug,
 )
+from nlp.quality import (
+    QUALITY_COLUMNS,
+    RELIABLE_F1,
+    attach_quality,
+    label_quality,
+    reliable_columns,
+)
 from nlp.store import atomic_open, write_json
 
 #: French titles of the schemes (section headings of the report).
@@ -112,6 +119,13 @@ ROW_NAME_CHARS = 30
 MIN_COMPARED_SENTENCES = 20
 
 
+def _grey(fraction: float) -> str:
+    """A grey from pale to mid for a fraction in [0, 1]: an indicative label's cell."""
+    f = min(max(fraction, 0.0), 1.0)
+    v = round(240 - 110 * f)
+    return f"#{v:02x}{v:02x}{v:02x}"
+
+
 def heatmap_svg(
     profiles: pd.DataFrame, labels: Sequence[LabelInfo], names: Mapping[str, str]
 ) -> str:
@@ -123,15 +137,29 @@ def heatmap_svg(
     height = top + cell_h * len(codes) + 10
     scheme_max = terr.groupby("scheme")["per_1000"].max().to_dict()
     values = terr.set_index(["territory_code", "scheme", "label"])["per_1000"]
+    reliable = (
+        set(
+            zip(
+                terr.loc[terr["reliable"], "scheme"],
+                terr.loc[terr["reliable"], "label"],
+                strict=True,
+            )
+        )
+        if "reliable" in terr
+        else {(i.scheme, i.id) for i in labels}
+    )
     parts = [
         f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="Matrice territoires × étiquettes">'
     ]
     for j, info in enumerate(labels):
         x = left + j * cell_w + cell_w / 2
+        sure = (info.scheme, info.id) in reliable
+        style = "" if sure else ' fill="#999999"'
+        suffix = "" if sure else " (indicatif)"
         parts.append(
             f'<text class="col" transform="translate({x:.1f},{top - 6}) rotate(-60)" '
-            f'font-size="11">{_e(info.name)}</text>'
+            f'font-size="11"{style}>{_e(info.name)}{suffix}</text>'
         )
     for i, code in enumerate(codes):
         y = top + i * cell_h
@@ -144,9 +172,13 @@ def heatmap_svg(
         for j, info in enumerate(labels):
             v = float(values.get((code, info.scheme, info.id), float("nan")))
             peak = scheme_max.get(info.scheme, 0.0) or 1.0
-            fill = "#eeeeee" if math.isnan(v) else _shade(v / peak)
+            sure = (info.scheme, info.id) in reliable
+            fill = "#eeeeee" if math.isnan(v) else (_shade(v / peak) if sure else _grey(v / peak))
             attrs = _attrs(
-                data_territory=code, data_label=f"{info.scheme}:{info.id}", data_value=data_value(v)
+                data_territory=code,
+                data_label=f"{info.scheme}:{info.id}",
+                data_value=data_value(v),
+                data_reliable="1" if sure else "0",
             )
             parts.append(
                 f'<rect class="cell" x="{left + j * cell_w}" y="{y}" width="{cell_w - 2}" '
@@ -246,7 +278,8 @@ def bars_svg(rows: pd.DataFrame, code: str, scale: float) -> str:
 def _table(rows: pd.DataFrame, code: str) -> str:
     head = (
         "<tr><th>Étiquette</th><th>Phrases</th><th>Part</th><th>Pour 1 000 phrases</th>"
-        f"<th>IC {int(CI_LEVEL * 100)} %</th><th>Documents</th><th>Probabilité moyenne</th></tr>"
+        f"<th>IC {int(CI_LEVEL * 100)} %</th><th>Documents</th><th>Probabilité moyenne</th>"
+        "<th>Fiabilité mesurée (précision / rappel)</th></tr>"
     )
     body = []
     for rec in rows.to_dict("records"):
@@ -259,17 +292,31 @@ def _table(rows: pd.DataFrame, code: str) -> str:
             return f"<td {attrs}>{text}</td>"
 
         mark = " ✔" if rec["passes_threshold"] and rec["scheme"] == COVERAGE_SCHEME else ""
+        sure = bool(rec.get("reliable", True))
+        note = "" if sure else ' <span class="ind">(indicatif)</span>'
         body.append(
-            f"<tr><th scope='row'>{_e(rec['label_name'])}{mark}</th>"
+            f"<tr class='{'reliable' if sure else 'indicative'}' "
+            f"{_attrs(data_label=lab, data_reliable='1' if sure else '0')}>"
+            f"<th scope='row'>{_e(rec['label_name'])}{mark}"
+            f"{note}</th>"
             + td("n_sentences", str(int(rec["n_sentences"])))
             + td("share", fr_number(100 * rec["share"]) + " %")
             + td("per_1000", fr_number(rec["per_1000"]))
             + f"<td>{fr_number(rec['ci_low'])} – {fr_number(rec['ci_high'])}</td>"
             + td("n_documents", str(int(rec["n_documents"])))
             + td("mean_probability", fr_number(rec["mean_probability"], 2))
+            + f"<td>{_quality_cell(rec)}</td>"
             + "</tr>"
         )
     return f"<table class='figures'>{head}{''.join(body)}</table>"
+
+
+def _quality_cell(rec: Mapping[str, Any]) -> str:
+    """Measured precision / recall of a label on real sentences, or why there is none."""
+    p, r = rec.get("precision"), rec.get("recall")
+    if p is None or r is None or (isinstance(p, float) and math.isnan(p)):
+        return "non mesurée"
+    return f"{fr_number(float(p), 2)} / {fr_number(float(r), 2)}"
 
 
 def _document_href(link_base: str, file: str, page: int) -> str:
@@ -382,6 +429,7 @@ td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th[scope=row]{text-
 .quotes li{margin:.4em 0}.tag{background:#deebf7;padding:0 4px;border-radius:3px}
 .terms{color:#666;font-size:.85em}.meta{color:#555}svg text{font-family:system-ui,sans-serif}
 .wide{overflow-x:auto}table.similarity td{font-size:.85em;padding:2px 4px}
+tr.indicative th,tr.indicative td{color:#999;background:#f6f6f6}.ind{font-size:.8em}
 """
 
 
@@ -570,6 +618,11 @@ def _model_section(metrics: Mapping[str, Any] | None) -> str:
         "(lexique, classifieur ou les deux) est conservée dans <code>sentences.parquet</code>. "
         "Mesures sur l'échantillon de test réservé (phrases rédigées par le projet) :</p>"
     )
+    if metrics.get("fitting") == "real":
+        return intro.replace(
+            "Mesures sur l'échantillon de test réservé (phrases rédigées par le projet) :",
+            "",
+        ) + _real_quality_table(metrics)
     rows = []
     real_block = metrics.get("real_cv") or metrics.get("real") or {}
     for scheme, block in metrics.get("heldout", {}).items():
@@ -587,6 +640,38 @@ def _model_section(metrics: Mapping[str, Any] | None) -> str:
         intro + "<table class='model'><tr><th>Grille</th><th>Règle</th>"
         "<th>F1 macro lexiques</th><th>F1 macro classifieur</th><th>F1 macro retenu</th>"
         "<th>F1 macro retenu, phrases réelles</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _real_quality_table(metrics: Mapping[str, Any]) -> str:
+    """Per label, precision, recall and F1 measured on real sentences, and the bar."""
+    rows = []
+    for scheme, block in (metrics.get("real_cv") or {}).items():
+        natural = block.get("natural", {})
+        for label, row in block.get("bootstrap", {}).items():
+            if label == "micro":
+                continue
+            sure = row.get("f1") is not None and row["f1"] >= RELIABLE_F1
+            nat = natural.get(label, {}).get("precision")
+            rows.append(
+                f"<tr class='{'reliable' if sure else 'indicative'}' "
+                f"{_attrs(data_label=f'{scheme}:{label}', data_reliable='1' if sure else '0')}>"
+                f"<th scope='row'>{_e(scheme)} : {_e(label)}</th><td>{row['support']}</td>"
+                f"<td>{fr_number(row['precision'], 2)}</td><td>{fr_number(row['recall'], 2)}</td>"
+                f"<td>{fr_number(row['f1'], 2)}</td>"
+                f"<td>{fr_number(nat, 2) if nat is not None else '–'}</td></tr>"
+            )
+    return (
+        "<p>Qualité mesurée sur des phrases réelles de documents territoriaux annotées selon le "
+        "livre de codes, par validation croisée groupée par document (aucune phrase d'un "
+        "document de test à l'entraînement ; seuils choisis sans les documents évalués). "
+        "La précision au taux naturel est mesurée sur l'échantillon tiré au hasard. Une "
+        f"étiquette dont le F1 est inférieur à {fr_number(RELIABLE_F1, 2)} est "
+        "<strong>indicative</strong> : grisée, non classée, exclue du thème dominant et des "
+        "similarités.</p><table class='model'><tr><th>Étiquette</th><th>Phrases</th>"
+        "<th>Précision</th><th>Rappel</th><th>F1</th><th>Précision au taux naturel</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -641,15 +726,17 @@ def publish_profiles(
             ]
         )
     profiles = compute_profiles(sentences, documents, labels, resamples=resamples, seed=seed)
+    profiles = attach_quality(profiles, label_quality(model_metrics))
     matrix = coding_matrix(profiles)
-    similarity = similarity_matrix(matrix)
+    # indicative labels would make territories look alike or apart for noise
+    similarity = similarity_matrix(reliable_columns(matrix, profiles))
     paths: dict[str, Path] = {}
 
     paths["profiles"] = out / "profiles.parquet"
     with atomic_open(paths["profiles"], "wb") as fh:
         profiles.to_parquet(fh, index=False)
     paths["profiles_csv"] = out / "profiles.csv"
-    write_csv_fr(profiles[PROFILE_COLUMNS], paths["profiles_csv"])
+    write_csv_fr(profiles[PROFILE_COLUMNS + QUALITY_COLUMNS], paths["profiles_csv"])
     paths["coding_matrix"] = out / "coding_matrix.csv"
     write_csv_fr(matrix, paths["coding_matrix"], index=True)
     paths["similarity"] = out / "similarity.csv"

@@ -241,6 +241,12 @@ def view_matrix(run: Run) -> None:
         "Intensité en phrases pour 1 000 phrases du territoire ; la couleur est relative au "
         "maximum de chaque grille. Cliquez une case pour afficher ses phrases."
     )
+    indicative = data.indicative_labels(run)
+    if indicative:
+        st.caption(
+            "Étiquettes indicatives (F1 mesuré sur des phrases réelles inférieur au seuil "
+            "documenté, ou non mesuré) : " + ", ".join(indicative) + "."
+        )
     order = [info.name for info in run.labels]
     pick = alt.selection_point(name="cellule", fields=["territory_code", "cell"])
     cells["scheme_title"] = cells["scheme"].map(SCHEME_TITLES)
@@ -414,8 +420,20 @@ def _figures(rows: pd.DataFrame) -> pd.DataFrame:
                 for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
             ],
             "Documents": rows["n_documents"].astype(int),
+            **_quality(rows),
         }
     )
+
+
+def _quality(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Columns of measured precision and recall on real sentences, and the verdict."""
+    if "reliable" not in rows:
+        return {"Fiabilité": ["non mesurée"] * len(rows)}
+    return {
+        "Précision mesurée": [data.quality_text(v) for v in rows["precision"]],
+        "Rappel mesuré": [data.quality_text(v) for v in rows["recall"]],
+        "Fiabilité": ["fiable" if r else "indicative" for r in rows["reliable"]],
+    }
 
 
 def _scheme_block(rows: pd.DataFrame, code: str, scheme: str) -> None:

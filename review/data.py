@@ -497,6 +497,23 @@ def matrix_long(run: Run) -> pd.DataFrame:
     return frame
 
 
+def quality_text(value: Any) -> str:
+    """A measured precision or recall as French text (``non mesurée`` when absent)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "non mesurée"
+    return f"{float(value):.2f}".replace(".", ",")
+
+
+def indicative_labels(run: Run) -> list[str]:
+    """Names of the labels the run's profiles mark as indicative (not reliable)."""
+    p = run.profiles
+    if p.empty or "reliable" not in p:
+        return []
+    rows = p[(p["level"] == "territory") & ~p["reliable"].astype(bool)]
+    pairs = zip(rows["scheme"], rows["label"], strict=True)
+    return list(dict.fromkeys(run.label_name(s, lab) for s, lab in pairs))
+
+
 def territory_rows(run: Run, territory_code: str, scheme: str | None = None) -> pd.DataFrame:
     """A territory's profile rows (territory level), codebook order."""
     p = run.profiles
