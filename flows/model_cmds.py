@@ -257,6 +257,47 @@ def _train_and_measure(
     return clf, metrics
 
 
+def _sample_counts(real: Sequence[Example]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ex in real:
+        key = str(ex.provenance.get("sample", "targeted"))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _agreement(path: Path) -> dict[str, Any]:
+    """Cohen's kappa per label between the two independent readings of ``path``."""
+    import numpy as np
+
+    from nlp.codebook import CODEBOOK_LABELS
+    from nlp.evaluation import cohen_kappa
+    from nlp.training import read_jsonl
+
+    if not path.is_file():
+        return {}
+    rows = list(read_jsonl(path))
+    kappa: dict[str, dict[str, Any]] = {}
+    for scheme, labels in CODEBOOK_LABELS.items():
+        kappa[scheme] = {}
+        for label in labels:
+            a = np.array([label in r["first"][scheme] for r in rows])
+            b = np.array([label in r["second"][scheme] for r in rows])
+            kappa[scheme][label] = {
+                "kappa": cohen_kappa(a, b),
+                "positives": [int(a.sum()), int(b.sum())],
+            }
+    return {"sentences": len(rows), "kappa": kappa}
+
+
+def _comparison() -> dict[str, Any]:
+    """The representation comparison of ``benchmarks/label_bench.py``, when recorded."""
+    path = ROOT / "benchmarks" / "label_bench.json"
+    if not path.is_file():
+        return {}
+    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return result
+
+
 def _fingerprint(paths: Sequence[Path], extra: Sequence[Example] = ()) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -369,7 +410,10 @@ def train_model(
                 "unresolved": len(data.real.unresolved),
                 "unresolved_ids": sorted(data.real.unresolved),
                 "skipped": data.real.skipped_reason,
+                "samples": _sample_counts(data.real.examples),
             },
+            "agreement": _agreement(real.with_name("agreement.jsonl")),
+            "comparison": _comparison(),
             "summary": summary,
         }
     )

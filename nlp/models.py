@@ -369,6 +369,54 @@ def _real_lines(real_cv: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _agreement_lines(agreement: dict[str, Any]) -> list[str]:
+    if not agreement:
+        return []
+    lines = [
+        "",
+        f"## Agreement between annotators ({agreement['sentences']} sentences read twice)",
+        "",
+        "| scheme | label | positives (1st / 2nd reading) | Cohen's kappa |",
+        "|---|---|---|---|",
+    ]
+    for scheme in ("public_value", "coproduction"):
+        for label, row in agreement["kappa"].get(scheme, {}).items():
+            a, b = row["positives"]
+            k = row["kappa"]
+            lines.append(f"| {scheme} | {label} | {a} / {b} | {'n/a' if k is None else k} |")
+    return lines
+
+
+def _comparison_lines(comparison: dict[str, Any]) -> list[str]:
+    if not comparison:
+        return []
+    names = {
+        "a": "TF-IDF + lexicon hits (shipped)",
+        "b": "a + fr_core_news_md word vectors",
+        "c": "a + context (heading, register, neighbours)",
+        "d": "a, two stages (any aim at all, then types)",
+    }
+    lines = [
+        "",
+        "## Representations compared (benchmarks/label_bench.py, same folds)",
+        "",
+        "| variant | scheme | micro-F1 [95 % CI] | precision | recall | natural-rate precision |",
+        "|---|---|---|---|---|---|",
+    ]
+    for variant, res in comparison.items():
+        if "skipped" in res:
+            lines.append(f"| {names.get(variant, variant)} | skipped: {res['skipped']} | | | | |")
+            continue
+        for scheme in ("public_value", "coproduction"):
+            r = res[scheme]
+            ci = r.get("f1_ci") or [None, None]
+            lines.append(
+                f"| {names.get(variant, variant)} | {scheme} | {r['micro_f1']} {ci} | "
+                f"{r['precision']} | {r['recall']} | {r['natural_precision']} |"
+            )
+    return lines
+
+
 def model_card(metrics: dict[str, Any]) -> str:
     """Markdown model card from the metrics of a training run."""
     lines = [
@@ -414,6 +462,8 @@ def model_card(metrics: dict[str, Any]) -> str:
             + " |"
         )
     lines += _real_lines(metrics.get("real_cv") or {})
+    lines += _agreement_lines(metrics.get("agreement") or {})
+    lines += _comparison_lines(metrics.get("comparison") or {})
     for key, title in (
         ("heldout", "Held-out written split"),
         ("real_cv", "Real annotations (cross-validated)"),

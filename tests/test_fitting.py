@@ -1,0 +1,89 @@
+"""Fitting for real documents (nlp.fitting) and the published vocabulary rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlp.classify import LEXICON_COLUMNS, TrainConfig, shared_vocabulary
+from nlp.fitting import cross_fitted, grouped_oof, train_for_real
+from nlp.training import SCHEMES, Example
+
+SOCIAL = "les conseillers numériques accompagnent les personnes âgées dans leurs démarches"
+PROCEDURE = "le conseil municipal approuve le procès-verbal de la séance précédente"
+
+
+def _labels(pv: list[str]) -> dict[str, tuple[str, ...]]:
+    return {s: (tuple(pv) if s == "public_value" else ()) for s in SCHEMES}
+
+
+def _examples(n_docs: int, random_docs: int) -> list[Example]:
+    out = []
+    for d in range(n_docs):
+        for k in range(6):
+            social = k % 3 == 0
+            text = f"{SOCIAL if social else PROCEDURE} numéro {k} du dossier {d}"
+            out.append(
+                Example(
+                    id=f"r-{d}-{k}",
+                    text=text,
+                    labels=_labels(["social"] if social else []),
+                    source="real",
+                    provenance={
+                        "doc_sha256": f"{d:064x}",
+                        "file": f"pdf/t{d % 4}__doc{d}.pdf",
+                        "page": 1,
+                        "start": 10 * k,
+                        "end": 10 * k + 5,
+                        "sample": "random" if d < random_docs else "targeted",
+                    },
+                )
+            )
+    return out
+
+
+def test_shared_vocabulary_drops_what_one_territory_alone_says() -> None:
+    analyzer = TfidfVectorizer().build_analyzer()
+    texts = [
+        "monsieur dupont demeurant",
+        "habitants quartier",
+        "habitants ville",
+        "habitants rue",
+        "médiation numérique",
+    ]
+    groups = ["t1", "t1", "t2", "t3", "written"]
+    vocab = shared_vocabulary(texts, groups, analyzer, 3)
+    assert "habitants" in vocab  # three territories
+    assert "médiation" in vocab  # a written sentence
+    assert "dupont" not in vocab and "quartier" not in vocab  # one territory only
+
+
+def test_grouped_oof_and_cross_fitted_figures() -> None:
+    written = [
+        Example(id=f"w-{i}", text=t, labels=_labels(lab), source="written")
+        for i, (t, lab) in enumerate([(SOCIAL, ["social"]), (PROCEDURE, [])] * 5)
+    ]
+    real = _examples(12, random_docs=6)
+    lex_w = sp.csr_matrix((len(written), len(LEXICON_COLUMNS)))
+    lex_r = sp.csr_matrix((len(real), len(LEXICON_COLUMNS)))
+    config = TrainConfig(folds=4, min_df=1)
+    territories = [ex.provenance["file"].split("__")[0] for ex in real]
+    oof = grouped_oof(written, real, lex_w, lex_r, config, territories)
+    # every document sits in exactly one fold
+    by_doc: dict[str, set[int]] = {}
+    for ex, fold in zip(real, oof.fold, strict=True):
+        by_doc.setdefault(ex.provenance["doc_sha256"], set()).add(int(fold))
+    assert all(len(v) == 1 for v in by_doc.values())
+    assert oof.random.sum() == 36
+    figures = cross_fitted(oof, real, lex_r)
+    pv = figures["public_value"]
+    assert pv["bootstrap"]["social"]["f1"] == 1.0  # the pattern is plain
+    assert pv["natural"]["sentences"]["count"] == 36
+    fitted = train_for_real(written, real, lex_w, lex_r, config, territories)
+    assert fitted.quality["public_value"]["social"]["f1"] == 1.0
+    assert fitted.rules["public_value"] in ("classifier", "union")
+    preds = fitted.classifier.predict([SOCIAL, PROCEDURE], [{}, {}])
+    assert preds[0].labels["public_value"] == ["social"]
+    assert preds[1].labels["public_value"] == []
+    assert np.isfinite(fitted.thresholds["public_value"]["social"])
