@@ -522,7 +522,8 @@ def evaluate_cmd(
                 typer.echo(
                     f"{key:12s} {set_name:8s} {scheme:13s} lexicon "
                     f"{fig['lexicon']['macro_f1']} classifier {fig['classifier']['macro_f1']} "
-                    f"combined {fig['combined']['macro_f1']} ({fig['rule']})"
+                    f"combined {fig['combined']['macro_f1']} "
+                    f"({fig.get('rule') or report[key]['rules'][scheme]})"
                 )
     if not out:
         typer.echo(text)

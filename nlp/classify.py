@@ -31,6 +31,7 @@ an allow-list of types: no project class is ever instantiated from a file.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -451,26 +452,59 @@ class FittedParts:
     models: dict[str, OneVsRestClassifier]
 
 
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def name_like_tokens(texts: Sequence[str]) -> set[str]:
+    """Lower-cased tokens written with a capital inside sentences and never in lower case.
+
+    Such tokens are proper names (people, places, bodies); a word n-gram holding one is
+    never needed to tell what a sentence aims at, and may name a person.
+    """
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for k, match in enumerate(_WORD.finditer(text)):
+            token = match.group()
+            if token.islower():
+                lower.add(token)
+            elif k > 0 and token[:1].isupper() and not token.isupper():
+                capital.add(token.lower())
+    return capital - lower
+
+
 def shared_vocabulary(
-    texts: Sequence[str], groups: Sequence[str], analyzer: Any, min_groups: int
+    texts: Sequence[str],
+    groups: Sequence[str],
+    analyzer: Any,
+    min_groups: int,
+    names: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """N-grams seen in a written sentence or in the documents of ``min_groups`` territories.
 
     The vocabulary is stored in the shipped model, which is published: an n-gram found in
     one territory's documents only may be a resident's or an agent's name, so it is left
-    out. Vocabulary common to several territories is the register of public action.
+    out, and so is any n-gram holding one of ``names`` (:func:`name_like_tokens`), from
+    real or written sentences alike. Vocabulary common to several territories is the
+    register of public action.
 
     Args:
         texts: training sentences.
         groups: per sentence, ``written`` or the territory of its document.
         analyzer: a vectoriser's ``build_analyzer()``.
         min_groups: territories an n-gram of real documents must occur in.
+        names: tokens no kept n-gram may contain (word n-grams).
     """
     seen: dict[str, set[str]] = {}
     for text, group in zip(texts, groups, strict=True):
         for gram in set(analyzer(text)):
             seen.setdefault(gram, set()).add(group)
-    return sorted(g for g, where in seen.items() if "written" in where or len(where) >= min_groups)
+    return sorted(
+        g
+        for g, where in seen.items()
+        if ("written" in where or len(where) >= min_groups)
+        and not (names and any(t in names for t in g.split(" ")))
+    )
 
 
 def _vectorisers(config: TrainConfig) -> tuple[TfidfVectorizer, TfidfVectorizer]:

@@ -87,3 +87,20 @@ def test_grouped_oof_and_cross_fitted_figures() -> None:
     assert preds[0].labels["public_value"] == ["social"]
     assert preds[1].labels["public_value"] == []
     assert np.isfinite(fitted.thresholds["public_value"]["social"])
+
+
+def test_proper_names_never_enter_the_word_vocabulary() -> None:
+    from nlp.classify import name_like_tokens
+
+    texts = [
+        "Étaient présents : M. Dufour, Mme Lambert et M. Tanguy.",
+        "Monsieur Tanguy présente le rapport au conseil.",
+        "le conseil adopte le rapport sur la médiation numérique",
+    ]
+    names = name_like_tokens(texts)
+    assert {"dufour", "lambert", "tanguy"} <= names
+    assert "conseil" not in names and "rapport" not in names
+    analyzer = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    vocab = shared_vocabulary(texts, ["written"] * 3, analyzer, 3, names)
+    assert "rapport" in vocab and "médiation numérique" in vocab
+    assert not [g for g in vocab if "tanguy" in g or "dufour" in g]
