@@ -549,8 +549,11 @@ def fit_parts(
     """
     word, char = _vectorisers(config)
     if groups is not None:
-        for vec in (word, char):
-            vocab = shared_vocabulary(texts, groups, vec.build_analyzer(), config.min_territories)
+        names = name_like_tokens(texts)
+        for vec, drop in ((word, names), (char, frozenset[str]())):
+            vocab = shared_vocabulary(
+                texts, groups, vec.build_analyzer(), config.min_territories, drop
+            )
             vec.set_params(vocabulary=vocab, min_df=1)
     parts = [word.fit_transform(texts), char.fit_transform(texts)]
     if config.use_lexicon_features:

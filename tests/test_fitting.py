@@ -104,3 +104,24 @@ def test_proper_names_never_enter_the_word_vocabulary() -> None:
     vocab = shared_vocabulary(texts, ["written"] * 3, analyzer, 3, names)
     assert "rapport" in vocab and "médiation numérique" in vocab
     assert not [g for g in vocab if "tanguy" in g or "dufour" in g]
+
+
+def test_fit_parts_applies_the_vocabulary_rules() -> None:
+    from nlp.classify import fit_parts
+
+    texts = [
+        "Le conseil désigne Monsieur Tanguy comme délégué",
+        "le conseil vote le budget",
+        "Monsieur Tanguy présente le rapport",
+        "le rapport est voté",
+    ] * 3
+    y = {"public_value": np.array([[1, 0], [0, 1]] * 6)}
+    parts = fit_parts(
+        texts,
+        sp.csr_matrix((12, len(LEXICON_COLUMNS))),
+        y,
+        TrainConfig(min_df=1),
+        groups=["written"] * 12,
+    )
+    assert "rapport" in parts.word.vocabulary_
+    assert not [g for g in parts.word.vocabulary_ if "tanguy" in g]
