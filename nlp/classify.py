@@ -454,6 +454,14 @@ class FittedParts:
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+#: A civility title followed by anything but an article or a function: a person's name,
+#: even when the name is also a common word ("Madame Petit").
+_TITLED_NAME = re.compile(
+    r"\b(?:monsieur|madame|mademoiselle|mme|mlle|mr|messieurs|mesdames)\s+"
+    r"(?!(?:le|la|les|l|de|du|des|et|ou|à|au|aux|adjoint|adjointe|maire|président|"
+    r"présidente|vice|conseiller|conseillère|délégué|déléguée|directeur|directrice)\b)\w"
+)
+
 
 def name_like_tokens(texts: Sequence[str]) -> set[str]:
     """Lower-cased tokens written with a capital inside sentences and never in lower case.
@@ -473,12 +481,16 @@ def name_like_tokens(texts: Sequence[str]) -> set[str]:
     return capital - lower
 
 
+def _names_in(gram: str, names: set[str]) -> bool:
+    return any(t in names for t in gram.split(" ")) or bool(_TITLED_NAME.search(gram))
+
+
 def shared_vocabulary(
     texts: Sequence[str],
     groups: Sequence[str],
     analyzer: Any,
     min_groups: int,
-    names: set[str] | frozenset[str] = frozenset(),
+    names: set[str] | None = None,
 ) -> list[str]:
     """N-grams seen in a written sentence or in the documents of ``min_groups`` territories.
 
@@ -493,7 +505,8 @@ def shared_vocabulary(
         groups: per sentence, ``written`` or the territory of its document.
         analyzer: a vectoriser's ``build_analyzer()``.
         min_groups: territories an n-gram of real documents must occur in.
-        names: tokens no kept n-gram may contain (word n-grams).
+        names: for word n-grams, tokens no kept n-gram may contain; a civility title
+            followed by a name is dropped too. ``None`` (character n-grams): no name rule.
     """
     seen: dict[str, set[str]] = {}
     for text, group in zip(texts, groups, strict=True):
@@ -503,7 +516,7 @@ def shared_vocabulary(
         g
         for g, where in seen.items()
         if ("written" in where or len(where) >= min_groups)
-        and not (names and any(t in names for t in g.split(" ")))
+        and (names is None or not _names_in(g, names))
     )
 
 
@@ -550,7 +563,7 @@ def fit_parts(
     word, char = _vectorisers(config)
     if groups is not None:
         names = name_like_tokens(texts)
-        for vec, drop in ((word, names), (char, frozenset[str]())):
+        for vec, drop in ((word, names), (char, None)):
             vocab = shared_vocabulary(
                 texts, groups, vec.build_analyzer(), config.min_territories, drop
             )

@@ -125,3 +125,11 @@ def test_fit_parts_applies_the_vocabulary_rules() -> None:
     )
     assert "rapport" in parts.word.vocabulary_
     assert not [g for g in parts.word.vocabulary_ if "tanguy" in g]
+
+
+def test_titled_names_are_dropped_even_when_they_are_common_words() -> None:
+    texts = ["Madame Petit présente le rapport", "un petit rapport", "Madame le maire"] * 2
+    analyzer = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    vocab = shared_vocabulary(texts, ["written"] * 6, analyzer, 3, set())
+    assert "madame petit" not in vocab
+    assert "madame le" in vocab and "petit rapport" in vocab
