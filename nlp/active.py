@@ -55,6 +55,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.annotations import AnnotationError, Judgement, sentence_key
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.spreadsheet import read_cell, safe_cell
 from nlp.training import sentence_hash
 
 #: Separator of labels inside a CSV cell.
@@ -423,7 +424,8 @@ def csv_sheet(selected: pd.DataFrame) -> str:
     writer.writerow([*CSV_COLUMNS, *SCHEMES, "annotator"])
     for row in selected.to_dict("records"):
         writer.writerow(
-            [
+            safe_cell(cell)
+            for cell in [
                 row["key"],
                 row["file"],
                 _int(row["page"]),
@@ -673,7 +675,7 @@ def _row_judgements(
 ) -> list[Judgement]:
     if None in row:  # more cells than header columns
         raise ValueError("more cells than columns in the header")
-    text = str(row.get("text") or "")
+    text = read_cell(str(row.get("text") or ""))
     if not text.strip():
         raise ValueError("the text cell is empty")
     doc = str(row.get("doc_sha256") or "").strip() or None
@@ -681,7 +683,9 @@ def _row_judgements(
     start = _optional_int(row.get("start"), "start")
     end = _optional_int(row.get("end"), "end")
     key = _resolve_key(row.get("key"), text, doc, page, start)
-    annotator = str(row.get("annotator") or "").strip() or (default_annotator or "").strip()
+    annotator = (
+        read_cell(str(row.get("annotator") or "").strip()) or (default_annotator or "").strip()
+    )
     if not annotator:
         raise ValueError("no annotator (fill the 'annotator' column or pass --annotator)")
     at = _parse_time(row["at"]) if str(row.get("at") or "").strip() else when

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nlp.errors import FetchError, ManifestError
+from nlp.spreadsheet import read_cell
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def parse_manifest(fh: IO[str], path: Path | str) -> dict[str, dict[str, str]]:
         raise ManifestError(path, f"no 'file' column (columns: {', '.join(header)})", 1)
     for line, raw in enumerate(reader, start=2):
         row = {
-            header[i]: (v or "").strip()
+            header[i]: read_cell((v or "").strip())
             for i, v in enumerate(raw.get(c) for c in reader.fieldnames)
         }
         if not row["file"]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from nlp.codebook import SCHEMES
 from nlp.lexicon import Lexicon
-from nlp.quality import QUALITY_COLUMNS, RELIABLE_F1
+from nlp.quality import MIN_RELIABLE_DOMINANT, QUALITY_COLUMNS, RELIABLE_F1
 
 #: Intensity (sentences per 1,000) from which a public-value type counts as addressed.
 #: One sentence in a hundred: low enough for a short deliberation, high enough that a
@@ -432,7 +432,9 @@ def territory_profile(
     pv = terr[terr["scheme"] == COVERAGE_SCHEME]
     covered = pv[pv["passes_threshold"]]
     # only a label measured as reliable on real sentences may be called dominant
-    ranked = pv[pv["reliable"]] if "reliable" in pv else pv
+    ranked = pv[pv["reliable"].astype(bool)] if "reliable" in pv else pv
+    if len(ranked) < MIN_RELIABLE_DOMINANT:  # one reliable type is not a dominance
+        ranked = ranked.iloc[0:0]
     dominant = ranked.sort_values(["per_1000", "label"], ascending=[False, True]).head(1)
     schemes: dict[str, Any] = {}
     for scheme in dict.fromkeys(terr["scheme"]):

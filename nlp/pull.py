@@ -54,6 +54,7 @@ import httpx
 from nlp.corpus import MANIFEST_COLUMNS
 from nlp.errors import ManifestError
 from nlp.extract import file_sha256
+from nlp.spreadsheet import safe_cell
 
 logger = logging.getLogger(__name__)
 
@@ -462,7 +463,7 @@ def _write_manifest(
     )
     writer.writeheader()
     for name in sorted(rows):
-        writer.writerow({col: rows[name].get(col, "") for col in columns})
+        writer.writerow({col: safe_cell(rows[name].get(col, "")) for col in columns})
     _atomic_write_text(path, buffer.getvalue())
 
 

@@ -20,6 +20,13 @@ RELIABLE_F1 = 0.6
 """The documented bar: a label whose measured F1 on real sentences is below it is
 indicative only."""
 
+MIN_RELIABLE_COMPARED = 3
+"""Reliable labels needed to compare territories (similarity): with fewer, a cosine over
+one or two labels says nothing, so no similarity is published."""
+
+MIN_RELIABLE_DOMINANT = 2
+"""Reliable public-value types needed to name one of them dominant."""
+
 QUALITY_COLUMNS = ["precision", "recall", "f1", "reliable"]
 """Columns :func:`attach_quality` adds to a profile table."""
 

@@ -48,13 +48,14 @@ from nlp.profile import (
     territory_slug,
 )
 from nlp.quality import (
+    MIN_RELIABLE_COMPARED,
     QUALITY_COLUMNS,
     RELIABLE_F1,
     attach_quality,
     label_quality,
     reliable_columns,
 )
-from nlp.store import atomic_open, write_json
+from nlp.store import atomic_open, write_csv_fr, write_json
 
 #: French titles of the schemes (section headings of the report).
 SCHEME_TITLES = {
@@ -521,6 +522,13 @@ def render_report(
     kept = [c for c in similarity.index if c not in thin]
     if len(kept) > 1:
         body.append(_similarity_table(similarity.loc[kept, kept], names))
+    elif similarity.empty and len(territory_profiles) > 1:
+        body.append(
+            "<p class='meta' id='no-similarity'>Pas de similarité entre territoires : moins de "
+            f"{MIN_RELIABLE_COMPARED} étiquettes atteignent le seuil de fiabilité mesuré "
+            f"(F1 ≥ {fr_number(RELIABLE_F1, 2)}) ; comparer des étiquettes indicatives "
+            "reviendrait à comparer du bruit.</p>"
+        )
     for code in sorted(territory_profiles):
         body.append(
             _territory_section(
@@ -675,13 +683,6 @@ def _real_quality_table(metrics: Mapping[str, Any]) -> str:
     )
 
 
-def write_csv_fr(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
-    """Write a frame as CSV for a French Excel (BOM, ``;``, decimal comma), atomically."""
-    with atomic_open(path, "w") as fh:
-        fh.write("\ufeff")
-        frame.to_csv(fh, sep=";", decimal=",", index=index)
-
-
 def publish_profiles(
     out: Path,
     lexicon_dir: Path,
@@ -726,17 +727,25 @@ def publish_profiles(
             ]
         )
     profiles = compute_profiles(sentences, documents, labels, resamples=resamples, seed=seed)
-    profiles = attach_quality(profiles, label_quality(model_metrics))
+    quality = label_quality(model_metrics)
+    if quality:  # without measured figures (lexicon-only run) labels are not marked
+        profiles = attach_quality(profiles, quality)
     matrix = coding_matrix(profiles)
     # indicative labels would make territories look alike or apart for noise
-    similarity = similarity_matrix(reliable_columns(matrix, profiles))
+    compared = reliable_columns(matrix, profiles)
+    similarity = (
+        similarity_matrix(compared)
+        if compared.shape[1] >= MIN_RELIABLE_COMPARED or not quality
+        else pd.DataFrame(dtype=float)
+    )
     paths: dict[str, Path] = {}
 
     paths["profiles"] = out / "profiles.parquet"
     with atomic_open(paths["profiles"], "wb") as fh:
         profiles.to_parquet(fh, index=False)
     paths["profiles_csv"] = out / "profiles.csv"
-    write_csv_fr(profiles[PROFILE_COLUMNS + QUALITY_COLUMNS], paths["profiles_csv"])
+    columns = PROFILE_COLUMNS + [c for c in QUALITY_COLUMNS if c in profiles]
+    write_csv_fr(profiles[columns], paths["profiles_csv"])
     paths["coding_matrix"] = out / "coding_matrix.csv"
     write_csv_fr(matrix, paths["coding_matrix"], index=True)
     paths["similarity"] = out / "similarity.csv"

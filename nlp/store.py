@@ -28,6 +28,7 @@ import pandas as pd
 from nlp.codebook import SCHEMES
 from nlp.errors import NlpError
 from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page
+from nlp.spreadsheet import safe_frame
 
 #: Mode of the files written here (mkstemp alone would make them private, 0600).
 _FILE_MODE = 0o644
@@ -259,10 +260,20 @@ def write_table(rows: Iterable[dict[str, Any]], path: Path, columns: list[str]) 
     frame = pd.DataFrame(list(rows), columns=columns)
     with atomic_open(path, "wb") as fh:
         frame.to_parquet(fh, index=False)
-    with atomic_open(path.with_suffix(".csv"), "w") as fh:
-        fh.write("\ufeff")
-        frame.to_csv(fh, sep=";", decimal=",", index=False)
+    write_csv_fr(frame, path.with_suffix(".csv"))
     return frame
+
+
+def write_csv_fr(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
+    """Write a frame as CSV for a French Excel (BOM, ``;``, decimal comma), atomically.
+
+    Text cells that a spreadsheet would run as a formula are neutralised
+    (:mod:`nlp.spreadsheet`).
+    """
+    with atomic_open(path, "w") as fh:
+        fh.write("\ufeff")
+        # CRLF rows, so that a carriage return inside a cell is quoted, not a row break
+        safe_frame(frame).to_csv(fh, sep=";", decimal=",", index=index, lineterminator="\r\n")
 
 
 SENTENCE_COLUMNS = [

@@ -232,3 +232,49 @@ def test_a_territory_with_too_little_text_is_profiled_but_not_compared(
     assert "Bourg minuscule (1 phrase(s))" in page
     similarity = page.split("class='similarity'")[1].split("</table>")[0]
     assert "Bourg minuscule" not in similarity and "Métropole de Valmont" in similarity
+
+
+def _metrics_with_quality(reliable: set[str]) -> dict[str, Any]:
+    from nlp.codebook import CODEBOOK_LABELS
+
+    quality = {
+        scheme: {
+            label: {
+                "precision": 0.7 if label in reliable else 0.4,
+                "recall": 0.65 if label in reliable else 0.3,
+                "f1": 0.67 if label in reliable else 0.34,
+            }
+            for label in labels
+        }
+        for scheme, labels in CODEBOOK_LABELS.items()
+    }
+    return {"version": "test", "quality": quality, "summary": {}}
+
+
+@pytest.mark.parametrize("reliable", [{"stewardship"}, {"social", "economic", "political"}])
+def test_indicative_labels_are_greyed_and_never_findings(
+    run: dict[str, Path], tmp_path: Path, reliable: set[str]
+) -> None:
+    source = run["report"].parent
+    for name in ("sentences.parquet", "documents.parquet"):
+        shutil.copy(source / name, tmp_path / name)
+    paths = publish_profiles(
+        tmp_path, LEXICONS, resamples=20, model_metrics=_metrics_with_quality(reliable)
+    )
+    page = paths["report"].read_text("utf-8")
+    profiles = pd.read_parquet(paths["profiles"])
+    assert set(profiles.loc[profiles["reliable"], "label"]) == reliable
+    assert "(indicatif)" in page and "data-reliable='0'" in page
+    for path in (tmp_path / "profiles").glob("*.json"):
+        prof = json.loads(path.read_text("utf-8"))
+        if prof["dominant"] is not None:
+            assert prof["dominant"]["label"] in reliable and len(reliable) >= 2
+        assert not {f"public_value:{x}" for x in reliable} & set(
+            prof["label_quality"]["indicative"]
+        )
+    similarity = pd.read_csv(paths["similarity"], sep=";", decimal=",", index_col=0)
+    if len(reliable) < 3:  # one reliable label: comparing territories would compare noise
+        assert similarity.empty and "id='no-similarity'" in page
+        assert "Thème dominant" not in page
+    else:
+        assert not similarity.empty and "class='similarity'" in page
