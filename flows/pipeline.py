@@ -308,7 +308,9 @@ def extract_one(
     A remote document (:attr:`Document.url`) is read by this process from its URL
     (:func:`_extract_remote`); one that cannot be read is ``failed`` with the reason.
     """
-    if doc.url:
+    if doc.refused:  # outside the corpus: never opened, whatever it is
+        report = DocumentReport(doc.file, "", 0, "refused", doc.refused)
+    elif doc.url:
         report = _extract_remote(doc, out, max_bytes, force, ocr, extractors)
     else:
         report = _extract_file(doc.path, doc.file, out, max_bytes, force, ocr, extractors)

@@ -105,6 +105,9 @@ class Document:
     #: Where a remote document is read from (fsspec URL); empty for a local file, whose
     #: ``path`` is then the file. For a remote document ``path`` is only its name.
     url: str = ""
+    #: Why the document is refused and must never be opened (a manifest ``file`` leading
+    #: outside the corpus, or a URL scheme that is not allowed); empty when it is not.
+    refused: str = ""
 
     @property
     def location(self) -> str:
@@ -269,6 +272,9 @@ def fetch_document(url: str, folder: Path, max_bytes: int) -> Path:
     """
     import fsspec
 
+    scheme = url.split("://", 1)[0].lower() if is_url(url) else ""
+    if scheme not in ALLOWED_URL_SCHEMES:
+        raise FetchError(f"{url}: URL scheme {scheme or '(none)'} is not allowed")
     name = urllib.parse.unquote(url.rstrip("/").rsplit("/", 1)[-1]) or "document"
     target = Path(folder) / (name if name.lower().endswith(".pdf") else name + ".pdf")
     copied = 0
@@ -331,6 +337,37 @@ def _is_pdf_name(p: Path) -> bool:
     return p.suffix.lower() == ".pdf" and p.is_file() and not p.name.startswith(".")
 
 
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "s3", "gs", "gcs", "az", "abfs", "abfss"})
+"""Schemes a manifest ``file`` URL may use: the web and the object stores (each needs its
+fsspec package installed). Never ``file://``, which would let a manifest served with a
+remote corpus make every worker read local files."""
+
+
+def refusal(corpus: Path, rel: str, base_url: str = "") -> str:
+    """Why a manifest ``file`` must not be read, or ``""`` when it may be.
+
+    A local document must be a file under the corpus folder once every ``..`` and
+    symbolic link is resolved; a URL must use one of :data:`ALLOWED_URL_SCHEMES`; a path
+    under a corpus URL must not climb out of it.
+    """
+    if is_url(rel):
+        scheme = rel.split("://", 1)[0].lower()
+        if scheme not in ALLOWED_URL_SCHEMES:
+            allowed = ", ".join(sorted(ALLOWED_URL_SCHEMES))
+            return f"URL scheme {scheme}:// is not allowed (allowed: {allowed})"
+        return ""
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or ".." in parts:
+        return "the manifest file path leaves the corpus folder (absolute path or '..')"
+    if base_url:
+        return ""
+    root = corpus.resolve()
+    target = (corpus / rel).resolve()
+    if target != root and root not in target.parents:
+        return "the file resolves outside the corpus folder (a symbolic link leading out)"
+    return ""
+
+
 def _document(
     corpus: Path,
     rel: str,
@@ -339,6 +376,11 @@ def _document(
     base_url: str = "",
     quiet: bool = False,
 ) -> Document:
+    refused = refusal(corpus, rel, base_url)
+    if refused:
+        log.warning("%s: refused: %s", rel, refused)
+        doc = _territory_document(Path(Path(rel).name), rel, row, folders, quiet=True)
+        return replace(doc, refused=refused)
     doc = _territory_document(corpus / rel, rel, row, folders, quiet)
     url = document_url(base_url, rel)
     if not url:

@@ -57,6 +57,8 @@ STATUSES: dict[str, str] = {
     "timeout": "extraction exceeded the per-document time limit and was stopped",
     "too_large": "the file is larger than the configured maximum size",
     "failed": "an unexpected error; the reason gives it",
+    "refused": "the manifest points outside the corpus (a path leaving its folder, or a URL "
+    "whose scheme is not allowed): the file was never opened",
 }
 
 #: Below this many letters and digits a page counts as having no text.
@@ -133,11 +135,39 @@ def precheck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentReport:
     with path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
-        sniff = head.lstrip()[:40].decode("latin-1", "replace").replace("\n", " ")
-        kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else ""
+        # what the file is, never its bytes: they may be anything the manifest pointed at
         report.status = "not_pdf"
-        report.reason = f"no %PDF- header; starts with {sniff!r}" + (f" ({kind})" if kind else "")
+        report.reason = f"no %PDF- header: {file_kind(head)}"
     return report
+
+
+def file_kind(head: bytes) -> str:
+    """What a file's first bytes say it is, in words (never the bytes themselves)."""
+    low = head.lstrip().lower()
+    signatures = (
+        (b"pk\x03\x04", "a ZIP archive (or an office document)"),
+        (b"\x89png", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"gif8", "a GIF image"),
+        (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+        (b"{\\rtf", "an RTF document"),
+        (b"\x1f\x8b", "a gzip archive"),
+    )
+    for magic, kind in signatures:
+        if low.startswith(magic):
+            return kind
+    if b"<html" in low or b"<!doctype" in low:
+        return "an HTML page"
+    if low.startswith(b"<?xml") or low.startswith(b"<"):
+        return "an XML or HTML document"
+    if b"\x00" in head:
+        return "binary data"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not a character cut at the end of the sample
+            return "binary data"
+    return "a text file"
 
 
 def iter_pages(

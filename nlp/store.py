@@ -330,7 +330,9 @@ def corpus_documents(corpus: Path) -> list[tuple[str, str | None]]:
     return [
         (
             doc.file,
-            file_sha256(doc.path) if doc.path.is_file() and doc.path.stat().st_size else None,
+            None
+            if doc.refused or not doc.path.is_file() or not doc.path.stat().st_size
+            else file_sha256(doc.path),
         )
         for doc in discover(Path(corpus), quiet=True)  # the run itself warns
     ]
