@@ -52,8 +52,39 @@ from nlp.lexicon import Evidence, LexiconMatcher, Tags
 from nlp.segment import ORIGINAL_TEXT_KEY, normalise_text
 from nlp.training import SCHEMES, Example, kfold_indices, label_matrix
 
-BUNDLE_FORMAT = 1
-"""Version of the saved bundle layout; bumped when it changes incompatibly."""
+BUNDLE_FORMAT = 2
+"""Version of the saved bundle layout; bumped when it changes incompatibly. Format 2
+stores each vectoriser as its parameters, its terms and idf arrays (loading a fitted
+``TfidfVectorizer`` through skops rebuilds its vocabulary entry by entry: about 4 s for
+the shipped model, against 0.02 s from arrays). Format 1 bundles still load."""
+
+#: Vectoriser parameters kept in a format-2 bundle (the others are the defaults).
+_VECTORISER_PARAMS = ("analyzer", "lowercase", "ngram_range", "strip_accents", "sublinear_tf")
+
+
+def vectoriser_state(vec: TfidfVectorizer) -> dict[str, Any]:
+    """A fitted vectoriser as stock objects: parameters, terms in column order, idf."""
+    params = vec.get_params()
+    return {
+        "params": {k: params[k] for k in _VECTORISER_PARAMS},
+        "terms": np.array(sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__), dtype=str),
+        "idf": np.asarray(vec.idf_, dtype=np.float64),
+    }
+
+
+def vectoriser_from_state(state: Mapping[str, Any] | TfidfVectorizer) -> TfidfVectorizer:
+    """The fitted vectoriser of :func:`vectoriser_state` (a fitted one is returned as is)."""
+    if isinstance(state, TfidfVectorizer):
+        return state
+    params = dict(state["params"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    terms = [str(t) for t in state["terms"]]
+    vec = TfidfVectorizer(
+        **params, vocabulary={t: i for i, t in enumerate(terms)}, dtype=np.float32
+    )
+    vec.idf_ = np.asarray(state["idf"], dtype=np.float64)
+    return vec
+
 
 RULES = ("lexicon", "classifier", "union", "agreement")
 """Ways to combine lexicon and classifier labels (see the module docstring)."""
@@ -317,10 +348,10 @@ class SentenceClassifier:
 
     def __init__(self, bundle: Mapping[str, Any]) -> None:
         """Wrap a bundle (see :meth:`to_bundle`) after checking its layout."""
-        if bundle.get("format") != BUNDLE_FORMAT:
+        if bundle.get("format") not in (1, BUNDLE_FORMAT):
             raise ValueError(f"model bundle format {bundle.get('format')!r} is not supported")
-        self.word: TfidfVectorizer = bundle["word"]
-        self.char: TfidfVectorizer = bundle["char"]
+        self.word: TfidfVectorizer = vectoriser_from_state(bundle["word"])
+        self.char: TfidfVectorizer = vectoriser_from_state(bundle["char"])
         self.models: dict[str, OneVsRestClassifier] = dict(bundle["models"])
         self.thresholds: dict[str, npt.NDArray[np.float64]] = {
             s: np.asarray(v, dtype=float) for s, v in bundle["thresholds"].items()
@@ -338,8 +369,8 @@ class SentenceClassifier:
         """Everything needed to predict, as stock sklearn/numpy/Python objects."""
         return {
             "format": BUNDLE_FORMAT,
-            "word": self.word,
-            "char": self.char,
+            "word": vectoriser_state(self.word),
+            "char": vectoriser_state(self.char),
             "models": dict(self.models),
             "thresholds": {s: np.asarray(v, dtype=float) for s, v in self.thresholds.items()},
             "rules": dict(self.rules),

@@ -264,7 +264,7 @@ def test_indicative_labels_are_greyed_and_never_findings(
     page = paths["report"].read_text("utf-8")
     profiles = pd.read_parquet(paths["profiles"])
     assert set(profiles.loc[profiles["reliable"], "label"]) == reliable
-    assert "(indicatif)" in page and "data-reliable='0'" in page
+    assert "(indicatif)" in page and 'data-reliable="0"' in page
     for path in (tmp_path / "profiles").glob("*.json"):
         prof = json.loads(path.read_text("utf-8"))
         if prof["dominant"] is not None:

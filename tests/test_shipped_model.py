@@ -31,6 +31,12 @@ def version() -> str:
 
 
 @pytest.fixture(scope="module")
+def classifier(version: str) -> SentenceClassifier:
+    """Loaded once: with the allow-list of types only (load_bundle refuses any other)."""
+    return SentenceClassifier(load_bundle(SHIPPED / version / MODEL_FILE))
+
+
+@pytest.fixture(scope="module")
 def metrics(version: str) -> dict:
     return json.loads((SHIPPED / version / METRICS_FILE).read_text(encoding="utf-8"))
 
@@ -65,8 +71,8 @@ def test_figures_are_real_document_grouped(metrics: dict) -> None:
     assert {k for k in quality} == {(s, lab) for s, ls in CODEBOOK_LABELS.items() for lab in ls}
 
 
-def test_loads_with_the_allow_list_and_predicts(version: str) -> None:
-    clf = SentenceClassifier(load_bundle(SHIPPED / version / MODEL_FILE))
+def test_loads_with_the_allow_list_and_predicts(classifier: SentenceClassifier) -> None:
+    clf = classifier
     texts = [
         "Le conseil municipal s'est réuni le 12 mars à 18 h.",
         "Un budget participatif permettra aux habitants de proposer puis de voter des projets.",
@@ -76,11 +82,10 @@ def test_loads_with_the_allow_list_and_predicts(version: str) -> None:
     assert all(set(p.scores) == set(CODEBOOK_LABELS) for p in preds)
 
 
-def test_vocabulary_has_no_single_territory_names(version: str) -> None:
+def test_vocabulary_has_no_single_territory_names(classifier: SentenceClassifier) -> None:
     """Word n-grams of real documents enter the vocabulary only when 3+ territories use
     them: a capitalised surname of the minutes would show up as a lower-cased token here."""
-    clf = SentenceClassifier(load_bundle(SHIPPED / version / MODEL_FILE))
-    vocab = set(clf.word.vocabulary_)
+    vocab = set(classifier.word.vocabulary_)
     assert "conseil" in vocab and "habitants" in vocab
     # civility titles followed by a name are the shape of a private person's mention
     titled = [g for g in vocab if g.startswith(("monsieur ", "madame ", "mme ", "m. "))]
