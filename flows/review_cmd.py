@@ -81,6 +81,10 @@ def review_cmd(
     """
     from nlp.annotations import AnnotationStore, store_url
 
+    try:
+        import streamlit  # noqa: F401  (the app runs in it)
+    except ImportError:
+        _fail("the review app needs Streamlit: .venv/bin/pip install -e '.[review]'")
     if not (out / "sentences.parquet").is_file():
         _fail(f"{out} holds no sentences.parquet: run `valpub run --out {out}` first")
     url = store or store_url(out)

@@ -377,3 +377,22 @@ def test_labels_round_trip_through_the_store_helpers(run: data.Run) -> None:
     )
     assert data.current_labels(run, row, frame, "A")["public_value"] == judgement.labels
     assert data.current_labels(run, row, frame, "B")["public_value"] == current
+
+
+def test_review_command_without_streamlit_says_which_extra_to_install(tmp_path: Path) -> None:
+    """After `make run` alone (no review extra) the command says in one line what to do."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['streamlit'] = None\n"  # as in a venv without the extra
+        "from flows.cli import app\n"
+        f"app(['review', '--out', {str(tmp_path)!r}])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: the review app needs Streamlit: .venv/bin/pip install -e '.[review]'"
+    ]
