@@ -44,8 +44,16 @@ def api(url: str, path: str, body: dict[str, Any] | None = None, method: str = "
         headers={"content-type": "application/json"},
         method=method,
     )
-    with urllib.request.urlopen(request, timeout=30) as resp:
-        return json.loads(resp.read())
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            # the session's server answers 503 while its SQLite database is busy
+            if exc.code != 503 or attempt == 4:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def wait_for(what: str, check: Any, timeout: float = 90.0) -> Any:
