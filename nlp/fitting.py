@@ -209,7 +209,7 @@ def fit_decisions(
     return thresholds, rules, scores
 
 
-def label_quality(figures: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def quality_table(figures: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per scheme and label, the measured precision, recall and F1 that users are shown.
 
     Taken from the cross-fitted combined figures (:func:`cross_fitted`), with the
@@ -234,12 +234,6 @@ def label_quality(figures: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[st
     return out
 
 
-def micro_macro(figures: Mapping[str, Any]) -> dict[str, float | None]:
-    """Micro and macro F1 of a :func:`cross_fitted` scheme block, for summaries."""
-    combined = figures["combined"]
-    return {"micro_f1": combined["micro_f1"], "macro_f1": combined["macro_f1"]}
-
-
 __all__ = [
     "MIN_REAL_DOCUMENTS",
     "RealOOF",
@@ -249,8 +243,7 @@ __all__ = [
     "document_of",
     "fit_decisions",
     "grouped_oof",
-    "label_quality",
-    "micro_macro",
+    "quality_table",
     "train_for_real",
 ]
 
@@ -265,7 +258,7 @@ class RealTraining:
         rules: per scheme, the combination rule.
         rule_scores: per scheme, the out-of-fold micro-F1 of each rule.
         figures: :func:`cross_fitted` figures (the honest ones).
-        quality: :func:`label_quality`, what users are shown per label.
+        quality: :func:`quality_table`, what users are shown per label.
     """
 
     classifier: SentenceClassifier
@@ -318,5 +311,5 @@ def train_for_real(
         rules=rules,
         rule_scores=rule_scores,
         figures=figures,
-        quality=label_quality(figures),
+        quality=quality_table(figures),
     )

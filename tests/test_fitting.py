@@ -6,9 +6,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.classify import LEXICON_COLUMNS, TrainConfig, shared_vocabulary
+from nlp.classify import LEXICON_COLUMNS, TrainConfig
 from nlp.fitting import cross_fitted, grouped_oof, train_for_real
 from nlp.training import SCHEMES, Example
+from nlp.vocabulary import shared_vocabulary
 
 SOCIAL = "les conseillers numériques accompagnent les personnes âgées dans leurs démarches"
 PROCEDURE = "le conseil municipal approuve le procès-verbal de la séance précédente"
@@ -90,7 +91,7 @@ def test_grouped_oof_and_cross_fitted_figures() -> None:
 
 
 def test_proper_names_never_enter_the_word_vocabulary() -> None:
-    from nlp.classify import name_like_tokens
+    from nlp.vocabulary import name_like_tokens
 
     texts = [
         "Étaient présents : M. Dufour, Mme Lambert et M. Tanguy.",
