@@ -130,6 +130,14 @@ def run(
             help="Progress bar on standard error (default: when it is a terminal).",
         ),
     ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise/--no-pseudonymise",
+            help="Conceal private persons (names, addresses, phones, e-mails, birth dates) "
+            "in the report and profiles. Turn off only for internal use: the report says so.",
+        ),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on a corpus folder.
@@ -148,7 +156,9 @@ def run(
     started = time.monotonic()
     local = sources is None and runner == Runner.process and not dask_address
     if isinstance(location, Path) and local and not force:
-        rows = _unchanged_run(location, out, models, classifier, int(max_mb * 2**20), ocr)
+        rows = _unchanged_run(
+            location, out, models, classifier, int(max_mb * 2**20), ocr, pseudonymise
+        )
         if rows is not None:
             typer.echo(
                 "Nothing changed since the last complete run (documents, manifest, lexicons, "
@@ -177,6 +187,7 @@ def run(
             classifier=classifier,
             train=train,
             sources=sources,
+            pseudonymise=pseudonymise,
         )
     except NlpError as exc:
         _fail(str(exc))
@@ -195,7 +206,13 @@ def run(
 
 
 def _unchanged_run(
-    corpus: Path, out: Path, models: Path | None, classifier: bool, max_bytes: int, ocr: bool
+    corpus: Path,
+    out: Path,
+    models: Path | None,
+    classifier: bool,
+    max_bytes: int,
+    ocr: bool,
+    pseudonymise: bool,
 ) -> list[dict[str, object]] | None:
     """The documents of the last run when it was made from exactly these inputs, else None.
 
@@ -225,7 +242,7 @@ def _unchanged_run(
                 corpus_documents(corpus.resolve()),
                 lexicon_fingerprint(DEFAULT_LEXICONS),
                 version,
-                run_options(max_bytes, ocr),
+                run_options(max_bytes, ocr, pseudonymise),
             )
             if not outputs_up_to_date(out, key):
                 return None

@@ -61,6 +61,7 @@ from nlp.extract import (
     Extractor,
     precheck,
 )
+from nlp.pseudonymise import Pseudonymiser, published_texts
 from nlp.report import publish_profiles
 from nlp.store import (
     DOCUMENT_COLUMNS,
@@ -559,9 +560,13 @@ def model_task(models: Path, lexicons: Path, train: bool) -> str | None:
 
 
 def collect_sentences(
-    rows: list[dict[str, Any]], files: list[Path | None], out: Path
+    rows: list[dict[str, Any]], files: list[Path | None], out: Path, pseudonymise: bool = True
 ) -> pd.DataFrame:
-    """Gather the tagged sentences of this run's documents into ``out/sentences.parquet``."""
+    """Gather the tagged sentences of this run's documents into ``out/sentences.parquet``.
+
+    Each gets its ``published_text`` (private persons concealed unless ``pseudonymise``
+    is off).
+    """
     frames = []
     for row, path in zip(rows, files, strict=True):
         if path is None:
@@ -571,6 +576,10 @@ def collect_sentences(
             frame.insert(0, key, row[key])
         frames.append(frame)
     sentences = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not sentences.empty:
+        sentences["published_text"] = published_texts(
+            sentences, Pseudonymiser() if pseudonymise else None
+        )
     write_frame(sentences, Path(out) / "sentences.parquet")
     return sentences
 
@@ -858,8 +867,13 @@ def _process_corpus(
     runner: str = "process",
     progress: bool = False,
     sources: Path | None = None,
+    pseudonymise: bool = True,
 ) -> list[dict[str, Any]]:
     """Run the pipeline on a corpus folder (or corpus URL); return one row per document.
+
+    With ``pseudonymise`` (the default) every published quote conceals private persons
+    (:mod:`nlp.pseudonymise`); ``sentences.parquet`` keeps the original ``text`` and adds
+    its ``published_text``.
 
     With ``sources`` (a CSV of URLs, see :func:`nlp.pull.pull_sources`), the new and
     changed PDFs it lists are first downloaded into ``corpus`` (its manifest gains
@@ -978,13 +992,15 @@ def _process_corpus(
                 pool.close()
             TAGGERS.clear()
     write_table(rows, out / "documents.parquet", DOCUMENT_COLUMNS)
-    sentences = collect_sentences(rows, files, out)
+    sentences = collect_sentences(rows, files, out, pseudonymise)
     metrics = None
     if version:
         from nlp.models import Registry
 
         metrics = Registry(models).metrics(version)
-    published = publish_profiles(out, lexicons, corpus=corpus, model_metrics=metrics)
+    published = publish_profiles(
+        out, lexicons, corpus=corpus, model_metrics=metrics, pseudonymise=pseudonymise
+    )
     logger.info(
         "profiles of %d territories; report %s",
         sum(k.startswith("profile:") for k in published),
@@ -993,7 +1009,9 @@ def _process_corpus(
     if isinstance(corpus, Path) and not any(r["status"] in FAILED_STATUSES for r in rows):
         # keyed by the digests extraction read: the content these outputs were made from
         documents = [(str(r["file"]), r["sha256"] or None) for r in rows]
-        key = run_key(corpus, documents, fingerprint, version, run_options(max_bytes, ocr))
+        key = run_key(
+            corpus, documents, fingerprint, version, run_options(max_bytes, ocr, pseudonymise)
+        )
         save_run_state(out, key)  # the next run with the same inputs has nothing to do
     else:
         # failed documents are retried; a remote corpus is only known by reading it
@@ -1157,6 +1175,7 @@ def pipeline_job(
     classifier: bool = True,
     train: bool = True,
     sources: str | None = None,
+    pseudonymise: bool = True,
 ) -> dict[str, int]:
     """The pipeline as a scheduled job (``valpub serve``, ``flows.deployments``).
 
@@ -1180,5 +1199,6 @@ def pipeline_job(
         classifier=classifier,
         train=train,
         sources=Path(sources) if sources else None,
+        pseudonymise=pseudonymise,
     )
     return dict(Counter(str(r["status"]) for r in rows))

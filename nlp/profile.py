@@ -320,12 +320,14 @@ def evidence_quotes(
     number of distinct lexicon entries matched for the label, then the classifier's
     probability (``scores``), then the number of matches; ties go to the earlier
     sentence (document, page, offset), so the choice is deterministic. Headings are not
-    quoted. Each quote says where the label came from (``source``) and its ``score``.
+    quoted. A quote's ``text`` is the sentence's ``published_text`` when the table has
+    one (see :mod:`nlp.pseudonymise`). Each quote says where the label came from
+    (``source``) and its ``score``.
     """
     files = dict(zip(documents["sha256"], documents["file"], strict=True))
     body = sentences[~sentences["is_heading"].astype(bool)]
     schemes = sorted({info.scheme for info in labels} & set(body.columns))
-    extra = [c for c in ("scores", "sources") if c in body.columns]
+    extra = [c for c in ("scores", "sources", "published_text") if c in body.columns]
     candidates: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     columns = ["doc_sha256", "page", "start", "end", "text", "evidence", *extra, *schemes]
     for rec in body[columns].to_dict("records"):
@@ -355,7 +357,7 @@ def evidence_quotes(
                 "file": files.get(rec["doc_sha256"], ""),
                 "doc_sha256": rec["doc_sha256"],
                 "page": int(rec["page"]),
-                "text": rec["text"],
+                "text": rec.get("published_text", rec["text"]),
                 "terms": sorted({str(h[1]) for h in hits}),
                 "entries": sorted({str(h[0]) for h in hits}),
                 "source": source,

@@ -47,6 +47,7 @@ from nlp.profile import (
     territory_profile,
     territory_slug,
 )
+from nlp.pseudonymise import Pseudonymiser, published_texts
 from nlp.quality import (
     MIN_RELIABLE_COMPARED,
     QUALITY_COLUMNS,
@@ -474,6 +475,7 @@ def render_report(
     link_base: str = "",
     model_metrics: Mapping[str, Any] | None = None,
     generated: datetime | None = None,
+    pseudonymised: bool = True,
 ) -> str:
     """Return the report as one self-contained HTML page, in French.
 
@@ -486,6 +488,7 @@ def render_report(
         link_base: prefix making a document's ``file`` a link relative to the report.
         model_metrics: summary of the classifier, when one was used.
         generated: date of the run (now when omitted).
+        pseudonymised: whether the quotes conceal private persons (the report says which).
     """
     labels = label_catalogue(lexicons)
     terr = profiles[profiles["level"] == "territory"]
@@ -497,6 +500,7 @@ def render_report(
         f"<p>Rapport produit le {_e(when)} par valpub à partir de {len(documents)} document(s) "
         f"et {len(territory_profiles)} territoire(s). Les intensités sont exprimées en nombre "
         "de phrases pour 1 000 phrases du territoire.</p>",
+        _publication_mode(pseudonymised),
         "<nav><ul>"
         + "".join(
             f"<li><a href='#t-{_e(territory_slug(c))}'>{_e(names[c])}</a></li>"
@@ -546,6 +550,24 @@ def render_report(
         "<title>valpub — profils des territoires</title>"
         f"<style>{_STYLE}</style></head><body>{''.join(body)}"
         f"<script>{_SCRIPT}</script></body></html>\n"
+    )
+
+
+def _publication_mode(pseudonymised: bool) -> str:
+    """The paragraph that says whether the quotes conceal private persons."""
+    if pseudonymised:
+        return (
+            "<p class='meta' id='publication'>Citations pseudonymisées : les noms des "
+            "personnes privées sont remplacés par « [personne N] » (le même numéro pour la "
+            "même personne dans un document), et leurs adresses, numéros de téléphone, "
+            "courriels et dates de naissance par un repère ; les élus et agents dans leurs "
+            "fonctions, les organismes, les entreprises et les lieux sont cités tels quels "
+            "(CRPA, art. L312-1-2).</p>"
+        )
+    return (
+        "<p class='meta warning' id='publication'><strong>Citations non pseudonymisées</strong> "
+        "(option --no-pseudonymise) : elles peuvent nommer des personnes privées. Ce rapport "
+        "est réservé à un usage interne et ne doit pas être mis en ligne.</p>"
     )
 
 
@@ -691,6 +713,7 @@ def publish_profiles(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     generated: datetime | None = None,
+    pseudonymise: bool = True,
 ) -> dict[str, Path]:
     """Compute the profiles of a run and write every output; return their paths.
 
@@ -704,6 +727,8 @@ def publish_profiles(
         resamples: bootstrap samples of documents.
         seed: bootstrap seed.
         generated: date shown in the report (now when omitted).
+        pseudonymise: quote sentences with private persons concealed (the default); off,
+            the report quotes the documents' text and says so.
     """
     out = Path(out)
     lexicons = load_lexicons(lexicon_dir)
@@ -725,6 +750,10 @@ def publish_profiles(
                 "evidence",
                 *{i.scheme for i in labels},
             ]
+        )
+    if not sentences.empty:  # what is quoted is always the form made for publication
+        sentences["published_text"] = published_texts(
+            sentences, Pseudonymiser() if pseudonymise else None
         )
     profiles = compute_profiles(sentences, documents, labels, resamples=resamples, seed=seed)
     quality = label_quality(model_metrics)
@@ -778,7 +807,15 @@ def publish_profiles(
     else:
         link_base = ""
     page = render_report(
-        profiles, written, documents, lexicons, similarity, link_base, model_metrics, generated
+        profiles,
+        written,
+        documents,
+        lexicons,
+        similarity,
+        link_base,
+        model_metrics,
+        generated,
+        pseudonymised=pseudonymise,
     )
     paths["report"] = out / "report.html"
     with atomic_open(paths["report"]) as fh:

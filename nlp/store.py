@@ -311,12 +311,12 @@ RUN_STATE_NAME = "run-state.json"
 PUBLISHED_FILES = ("documents.parquet", "sentences.parquet", "profiles.parquet", "report.html")
 
 
-def run_options(max_bytes: int, ocr: bool) -> dict[str, Any]:
+def run_options(max_bytes: int, ocr: bool, pseudonymise: bool = True) -> dict[str, Any]:
     """The options of a run that change its outputs (part of :func:`run_key`).
 
     The time limit is not among them: a document that timed out is retried anyway.
     """
-    return {"max_bytes": max_bytes, "ocr": ocr}
+    return {"max_bytes": max_bytes, "ocr": ocr, "pseudonymise": pseudonymise}
 
 
 def corpus_documents(corpus: Path) -> list[tuple[str, str | None]]:
