@@ -220,7 +220,7 @@ def show_sentence_card(
 def show_neighbours(run: Run, row: int, before: int = 2, after: int = 2) -> None:
     """The sentences around ``row`` in its document, ``row`` in bold."""
     for _, rec in data.neighbours(run, row, before, after).iterrows():
-        text = html.escape(str(rec["text"]))
+        text = html.escape(str(rec["published_text"]))
         if int(rec["offset"]) == 0:
             html_block(f"<strong>{text}</strong>")
         else:
@@ -525,10 +525,10 @@ def view_sentence(run: Run, store_url: str) -> None:
     around = data.neighbours(run, row, 1, 1)
     with st.container(border=True):
         for _, near in around[around["offset"] < 0].iterrows():
-            html_block(html.escape(str(near["text"])), MUTED)
+            html_block(html.escape(str(near["published_text"])), MUTED)
         html_block(data.sentence_html(run, row), "font-size:1.15rem;margin:0.3rem 0")
         for _, near in around[around["offset"] > 0].iterrows():
-            html_block(html.escape(str(near["text"])), MUTED)
+            html_block(html.escape(str(near["published_text"])), MUTED)
     left, right = st.columns([1, 3])
     left.button(
         f"Page {int(rec['page'])} du PDF",

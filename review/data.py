@@ -50,6 +50,7 @@ from nlp.extract import DEFAULT_MAX_BYTES, file_sha256
 from nlp.lexicon import load_lexicons
 from nlp.models import CARD_FILE, Registry, model_card
 from nlp.profile import PROFILE_COLUMNS, LabelInfo, label_catalogue
+from nlp.pseudonymise import Pseudonymiser, published_texts
 from nlp.store import pages_path, read_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,6 +201,8 @@ def load_run(out: Path, lexicons: Path = DEFAULT_LEXICONS) -> Run:
         ]
         order = sentences.sort_values(["doc_sha256", "page", "start"], kind="stable")
         sentences["seq"] = order.groupby("doc_sha256").cumcount().reindex(sentences.index)
+    if "published_text" not in sentences.columns:  # a run made before pseudonymisation
+        sentences["published_text"] = published_texts(sentences, Pseudonymiser())
     sentences["folded"] = [fold(str(t)) for t in sentences["text"]]
     n_labels = sum(sentences[scheme].map(lambda v: len(labels_of(v))) for scheme in SCHEMES)
     sentences["labelled"] = (n_labels > 0) & ~sentences["is_heading"].astype(bool)
@@ -387,8 +390,15 @@ def highlight_html(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
 
 
 def sentence_html(run: Run, row: int, scheme: str | None = None, label: str | None = None) -> str:
-    """The sentence as HTML, its matched terms highlighted (title: the entry ids)."""
+    """The sentence as HTML, its matched terms highlighted (title: the entry ids).
+
+    The app shows the published form, private persons concealed (see
+    :mod:`nlp.pseudonymise`); a sentence that names none keeps its highlights.
+    """
     text = str(run.sentences.at[row, "text"])
+    shown = str(run.sentences.at[row, "published_text"])
+    if shown != text:  # the offsets of the matches are into the original text
+        return html.escape(shown)
     hits = row_hits(run, row, scheme, label)
     return highlight_html(text, [(h.start, h.end, h.entry_id) for h in hits])
 
