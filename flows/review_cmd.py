@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from nlp.corpus import corpus_location
+from review.auth import HOW_TO, hash_password, is_loopback, login_mode, read_secrets
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "review" / "app.py"
 
@@ -85,6 +86,8 @@ def review_cmd(
         import streamlit  # noqa: F401  (the app runs in it)
     except ImportError:
         _fail("the review app needs Streamlit: .venv/bin/pip install -e '.[review]'")
+    if not is_loopback(host) and login_mode(read_secrets([Path.home(), Path.cwd()])) is None:
+        _fail(f"--host {host} shares the app with the network, so it needs a login: {HOW_TO}")
     if not (out / "sentences.parquet").is_file():
         _fail(f"{out} holds no sentences.parquet: run `valpub run --out {out}` first")
     url = store or store_url(out)
@@ -99,6 +102,33 @@ def review_cmd(
     os.execv(command[0], command)
 
 
+def review_user_cmd(
+    name: Annotated[str, typer.Argument(help="The analyst's user name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Asked when omitted."
+        ),
+    ],
+) -> None:
+    """Print the secrets line that lets an analyst log in to a shared review app.
+
+    Add the line under `[valpub.users]` in `.streamlit/secrets.toml` (next to where
+    `valpub review` runs, never in the repository); only a salted hash is stored. With
+    logins configured, `valpub review --host 0.0.0.0` shares the app and records each
+    decision under the logged-in user.
+
+    Example: valpub review-user camille
+    """
+    if not name.strip() or any(c in name for c in '"\n=[]'):
+        _fail(f"invalid user name {name!r}: letters, digits, dots and dashes only")
+    if len(password) < 8:
+        _fail("the password needs at least 8 characters")
+    typer.echo("[valpub.users]")
+    typer.echo(f'"{name.strip()}" = "{hash_password(password)}"')
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``valpub review`` to the command line."""
+    """Add ``valpub review`` and ``valpub review-user`` to the command line."""
     app.command("review")(review_cmd)
+    app.command("review-user")(review_user_cmd)

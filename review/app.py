@@ -30,10 +30,10 @@ from nlp.profile import COVERAGE_SCHEME, COVERAGE_THRESHOLD
 from nlp.report import SCHEME_TITLES, bars_svg, fr_number, radar_svg
 
 try:
-    from review import data
+    from review import auth, data
 except ModuleNotFoundError:  # `streamlit run review/app.py` from a checkout not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from review import data
+    from review import auth, data
 Run = data.Run
 
 VIEWS = {
@@ -94,8 +94,56 @@ def default_analyst() -> str:
 
 
 def analyst() -> str:
-    """The analyst's name typed in the sidebar."""
-    return str(st.session_state.get("analyste", "")).strip()
+    """The analyst recorded with each decision.
+
+    The logged-in user, else the name typed in the sidebar.
+    """
+    return str(st.session_state.get("_user") or st.session_state.get("analyste", "")).strip()
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets file: Streamlit raises on first access
+        return {}
+
+
+def login_gate() -> str | None:
+    """The logged-in user, or None on the loopback address without a login configured.
+
+    Stops the page (login form or refusal) until someone is logged in. Shared beyond
+    this machine without a login, the app refuses to show anything (see
+    :mod:`review.auth`).
+    """
+    config = _secrets()
+    mode = auth.login_mode(config)
+    host = str(st.get_option("server.address") or "")
+    if mode is None:
+        if host and not auth.is_loopback(host):
+            st.error(f"Application partagée sur {host} sans authentification : {auth.HOW_TO}.")
+            st.stop()
+        return None
+    if mode == "oidc":
+        if not st.user.is_logged_in:
+            st.title("valpub — revue des étiquettes")
+            st.button("Se connecter", on_click=st.login)
+            st.stop()
+        return str(st.user.get("email") or st.user.get("name") or "")
+    if st.session_state.get("_user"):
+        return str(st.session_state["_user"])
+    users = config["valpub"]["users"]
+    st.title("valpub — revue des étiquettes")
+    with st.form("connexion"):
+        name = st.text_input("Utilisateur")
+        password = st.text_input("Mot de passe", type="password")
+        if st.form_submit_button("Se connecter"):
+            stored = users.get(name.strip())
+            if isinstance(stored, str) and auth.check_password(stored, password):
+                st.session_state["_user"] = name.strip()
+                st.rerun()
+            st.error("Utilisateur ou mot de passe incorrect.")
+    st.stop()
+    return None
 
 
 def goto_sentence(run: Run, row: int) -> None:
@@ -898,6 +946,7 @@ def main() -> None:
     st.set_page_config(
         page_title="valpub — revue", page_icon=":material/fact_check:", layout="wide"
     )
+    user = login_gate()
     config = data.parse_config(sys.argv[1:])
     stamp_path = config.out / "sentences.parquet"
     stamp = stamp_path.stat().st_mtime if stamp_path.exists() else 0.0
@@ -915,11 +964,14 @@ def main() -> None:
     st.session_state.setdefault("vue", VIEWS["matrice"])
     with st.sidebar:
         st.title("valpub — revue")
-        st.text_input(
-            "Votre nom (analyste)",
-            key="analyste",
-            help="Enregistré avec chacune de vos décisions.",
-        )
+        if user is None:
+            st.text_input(
+                "Votre nom (analyste)",
+                key="analyste",
+                help="Enregistré avec chacune de vos décisions.",
+            )
+        else:
+            st.caption(f"Connecté : {user} (enregistré avec chacune de vos décisions)")
         view = st.radio("Vue", list(VIEWS.values()), key="vue")
         st.divider()
         st.caption(f"Résultats : {config.out}")
