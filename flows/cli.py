@@ -37,6 +37,20 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+class _ReportedOnce(logging.Filter):
+    """Drops Prefect's record (and traceback) of an error the command reports itself.
+
+    Such an error is the user's input or machine to fix (a full disk, a broken lexicon),
+    not a bug, and the command says it in one line. ``--verbose`` keeps the records.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from nlp.errors import NlpError
+
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, NlpError | OSError)
+
+
 def _prefect_environment() -> None:
     """Settings that make Prefect run offline and quietly (each can be overridden)."""
     from flows.tagging import cache_dir
@@ -170,6 +184,10 @@ def run(
     _prefect_environment()
     from flows.pipeline import run_pipeline
     from nlp.extract import default_workers
+
+    if not verbose:
+        for name in ("prefect.flow_runs", "prefect.task_runs"):
+            logging.getLogger(name).addFilter(_ReportedOnce())
 
     try:
         rows = run_pipeline(
@@ -582,8 +600,23 @@ _mount_subcommands()
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point (``valpub``).
+
+    An error of the library that a command did not handle (a broken lexicon file, a
+    model that does not load...) ends the command with its one-line message and exit
+    code 2, never a traceback: it is the user's input to fix, not a bug to report.
+    """
+    from nlp.errors import NlpError
+
+    try:
+        app()
+    except NlpError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from None
+    except OSError as exc:  # a full disk, a read-only or vanished folder
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.secho(f"error: {exc.strerror or exc}{where}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

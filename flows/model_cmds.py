@@ -7,6 +7,7 @@ spaCy and the lexicons once, and print summaries.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -100,8 +101,9 @@ def _load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
     from nlp.segment import load_pipeline
 
     one_blas_thread()
+    loaded = load_lexicons(lexicons)  # before spaCy: a broken file fails at once
     nlp = load_pipeline()
-    return nlp, LexiconMatcher(nlp, load_lexicons(lexicons), lemma_memo())
+    return nlp, LexiconMatcher(nlp, loaded, lemma_memo())
 
 
 @dataclass
@@ -532,14 +534,26 @@ def evaluate_cmd(
 # --------------------------------------------------------------------------- tag-text
 
 
-def _read_lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(handle, 1):
+#: Longest text tag-text accepts: a sentence or a paragraph, not a whole document.
+MAX_TEXT = 100_000
+
+
+def _read_lines(handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
+    """Non-blank lines with their numbers; ``None`` for a line that is not UTF-8."""
+    for number, raw in enumerate(handle, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, None
+            continue
         if line.strip():
             yield number, line
 
 
-def _parse(number: int, line: str) -> tuple[Any, str] | str:
+def _parse(number: int, line: str | None) -> tuple[Any, str] | str:
     """``(id, text)`` or an error message naming the line."""
+    if line is None:
+        return f"line {number}: not UTF-8 text"
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -549,6 +563,11 @@ def _parse(number: int, line: str) -> tuple[Any, str] | str:
     text = obj.get("text")
     if not isinstance(text, str):
         return f"line {number}: 'text' must be a string"
+    if len(text) > MAX_TEXT:
+        return (
+            f"line {number}: text of {len(text):,} characters "
+            f"(at most {MAX_TEXT:,}: a sentence, not a document)"
+        )
     return obj["id"], text
 
 
@@ -708,15 +727,21 @@ def tag_text_cmd(
 
     Example: valpub tag-text --in sentences.jsonl --out tagged.jsonl
     """
-    from nlp.models import ModelError
+    from nlp.errors import NlpError
+    from nlp.store import atomic_open
 
     _quiet_sklearn()
+    # the files first: a wrong path should not wait for the models to load
+    try:
+        source = sys.stdin.buffer if in_ == "-" else open(in_, "rb")  # noqa: SIM115
+    except OSError as exc:
+        _fail(f"cannot read {in_}: {exc.strerror}")
+    if out != "-" and not Path(out).resolve().parent.is_dir():
+        _fail(f"cannot write {out}: its folder does not exist")
     try:
         tagger = Tagger(lexicons, models, version)
-    except ModelError as exc:
+    except NlpError as exc:  # a model that does not load, a broken lexicon file
         _fail(str(exc))
-    source = sys.stdin if in_ == "-" else open(in_, encoding="utf-8")  # noqa: SIM115
-    sink = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
     errors = 0
 
     def batches() -> Iterator[list[tuple[Any, str]]]:
@@ -735,15 +760,18 @@ def tag_text_cmd(
         if batch:
             yield batch
 
+    # written whole or not at all: a failure leaves no half-written output file
+    target = contextlib.nullcontext(sys.stdout) if out == "-" else atomic_open(Path(out))
     try:
-        for _batch, lines in tag_batches(tagger, batches(), workers or _cores()):
-            sink.writelines(lines)
-        sink.flush()
+        with target as sink:
+            for _batch, lines in tag_batches(tagger, batches(), workers or _cores()):
+                sink.writelines(lines)
+            sink.flush()
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc} (nothing was written)")
     finally:
-        if source is not sys.stdin:
+        if source is not sys.stdin.buffer:
             source.close()
-        if sink is not sys.stdout:
-            sink.close()
     if errors:
         raise typer.Exit(1)
 

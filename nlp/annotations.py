@@ -336,18 +336,32 @@ class AnnotationStore:
         """Connect to ``url`` and create or migrate the schema.
 
         Raises:
-            AnnotationError: the database holds a newer schema than this code knows.
+            AnnotationError: the URL is not a database URL, its driver is not installed,
+                the database cannot be reached, or it holds a newer schema than this
+                code knows.
         """
         self.url = url
-        parsed = sa.engine.make_url(url)
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
-            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = sa.create_engine(url)
+        try:
+            parsed = sa.engine.make_url(url)
+            self.is_sqlite = parsed.get_backend_name() == "sqlite"
+            if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
+                Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(url)
+        except ModuleNotFoundError as exc:
+            raise AnnotationError(
+                f"its database driver {exc.name} is not installed (for PostgreSQL, "
+                "valpub's postgres extra installs psycopg: write postgresql+psycopg://...)"
+            ) from exc
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, OSError) as exc:
+            raise AnnotationError(f"not a usable database URL ({exc})") from exc
         if self.is_sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_connect)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
-        self._migrate()
+        try:
+            self._migrate()
+        except sa.exc.OperationalError as exc:  # unreachable server, unreadable file
+            first = str(exc.orig or exc).strip().splitlines()[0]
+            raise AnnotationError(f"the database cannot be reached: {first}") from exc
 
     # -- schema -----------------------------------------------------------------------
 

@@ -343,8 +343,11 @@ def load_lexicon(path: Path | str) -> Lexicon:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise LexiconError(path, f"cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise LexiconError(path, f"invalid YAML: {exc}") from exc
+    except yaml.YAMLError as exc:  # one line: where, and what the parser expected
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LexiconError(path, f"invalid YAML{where}: {problem}") from exc
     if not isinstance(data, dict):
         raise LexiconError(path, "the file must hold a mapping (scheme, version, labels...)")
     try:

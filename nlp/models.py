@@ -27,6 +27,7 @@ from typing import Any
 
 import skops.io as sio
 
+from nlp.errors import NlpError
 from nlp.store import atomic_open
 
 MODEL_FILE = "model.skops"
@@ -57,7 +58,7 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
 """Types a model file may hold beyond those skops trusts by default."""
 
 
-class ModelError(RuntimeError):
+class ModelError(NlpError):
     """A model file or the registry is unusable (unknown version, unsafe file...)."""
 
 
@@ -217,7 +218,14 @@ class Registry:
         tmp = self.root / f".{version}.tmp"
         if tmp.exists():
             shutil.rmtree(tmp)
-        shutil.copytree(source, tmp)
+        try:
+            shutil.copytree(source, tmp)
+        except OSError as exc:  # a full disk: leave nothing half-copied
+            shutil.rmtree(tmp, ignore_errors=True)
+            # copytree gathers its failures as (source, target, reason) triples
+            reasons = exc.args[0] if isinstance(exc, shutil.Error) and exc.args else None
+            reason = str(reasons[0][2]) if reasons else (exc.strerror or str(exc))
+            raise ModelError(f"cannot copy model {version} into {self.root}: {reason}") from exc
         tmp.replace(folder)
 
     def ship(self, source: Registry, version: str) -> None:

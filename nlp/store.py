@@ -142,9 +142,12 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno:
+            # a failed write names no file: name the one that was being written
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 
