@@ -169,6 +169,51 @@ RESIDENCE = re.compile(
     re.IGNORECASE,
 )
 
+# Who is an official: the minutes' attendance lists, functions and speakers.
+ATTENDANCE = re.compile(
+    r"\b(?:présents?|présentes?|étaient présents|absents?|absentes?|excusée?s?|pouvoirs?"
+    r"|procurations?|suppléants?|titulaires?|représentée?s?\s*:|secrétaire de séance"
+    r"|donnée? pouvoir|donne pouvoir|membres? (?:en exercice|présents)"
+    r"|assistaient|votants?\s*:|conseillers (?:présents|municipaux présents))\b",
+    re.IGNORECASE,
+)
+_FUNCTION = (
+    # staff grades ("adjoint technique") and an association's president are not offices
+    r"(?:(?:1er|1ère|première|premier|\w+ième)\s+)?(?:maire"
+    r"|adjointe?s?(?! (?:technique|administrati|d'animation|du patrimoine))"
+    r"|conseill\w+|vice-présidente?|présidente?(?= (?:de séance|du conseil|de la communauté"
+    r"|de l'agglo|du syndicat|de la région|du département|de la commission))"
+    r"|délégué\w*|rapporteu\w+|dgs|directeur|directrice|secrétaire"
+    r"|élue?s?\b|trésori\w+|questeur|receveur\w*|comptable public)"
+)
+FUNCTION_AFTER = re.compile(rf"^\s*(?:,|\(|-|–|:)?\s*{_FUNCTION}", re.IGNORECASE)
+FUNCTION_BEFORE = re.compile(
+    rf"(?:{_FUNCTION}\s*(?:,|:|-|–|\()?|présidence de|démission de"
+    rf"|(?:abstentions?|contre|pour)\s*(?::|\()[^();]*?)\s*(?:{CIVILITY}\s+)?$",
+    re.IGNORECASE,
+)
+SPEAKER = re.compile(
+    r"^\s*,?\s*(?:présente|expose|rappelle|indique|précise|propose|répond|informe|explique"
+    r"|souligne|donne lecture|remercie|intervient|ajoute|rapporte|annonce|constate|confirme"
+    r"|évoque|conclut|quitte|rejoint|prend la parole|s'abstient|s’abstient|vote|regrette"
+    r"|estime|interroge|s'interroge|s’interroge|fait part|fait remarquer|fait savoir|soumet"
+    r"|donne la parole|ouvre la séance|lève la séance|déclare|accueille|salue)\b",
+    re.IGNORECASE,
+)
+#: A given name alone ("explique Lucie"); at the head of a sentence only when a comma
+#: or "et" follows it ("Mathieu et Élodie Roux").
+LONE_GIVEN_NAME = re.compile(rf"(?<![\w'’.-])(?P<name>{CAP})(?![\w'’-])(?P<after>\s*(?:,|et\b))?")
+#: Words after which a name is a private person's ("les époux Martin", "consorts Roux").
+KIN = re.compile(
+    rf"(?<![\w])(?P<civ>(?i:époux|épouse|consorts|veuve|veuf|famille|héritiers|indivision"
+    rf"|succession|exploitation(?: agricole)?|née|né))\s+(?P<name>{NAME})"
+)
+#: A list that names people to welcome, marry or mourn (état civil): never officials.
+CIVIL_STATUS = re.compile(
+    r"\b(?:naissances?|mariages?|décès|pacs|bienvenue|félicitations|condoléances|carnet)\b",
+    re.IGNORECASE,
+)
+
 
 def fold(word: str) -> str:
     """Upper-case ASCII form of a word: the key names are compared under."""
