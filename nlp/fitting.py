@@ -39,6 +39,7 @@ from nlp.classify import (
     combine,
     fit_calibration,
     fit_parts,
+    is_fragment,
     lexicon_labels,
     predict_parts,
     prf,
@@ -164,15 +165,17 @@ def cross_fitted(
     """
     out: dict[str, dict[str, Any]] = {}
     k = int(oof.fold.max()) + 1 if len(oof.fold) else 0
+    kept = _not_fragments(real)
     for scheme in SCHEMES:
         y = label_matrix(real, scheme)
-        lexd = lexicon_labels(lex_real, scheme)
+        lexd = lexicon_labels(lex_real, scheme) * kept
+        proba = oof.proba[scheme] * kept
         final = np.zeros_like(y)
         clf_all = np.zeros_like(y)
         for f in range(k):
             test = oof.fold == f
-            th, rule, _ = decisions(y, oof.proba[scheme], lexd, ~test)
-            clf = (oof.proba[scheme][test] >= th).astype(np.int8)
+            th, rule, _ = decisions(y, proba, lexd, ~test)
+            clf = (proba[test] >= th).astype(np.int8)
             clf_all[test] = clf
             final[test] = combine(rule, lexd[test], clf)
         names = CODEBOOK_LABELS[scheme]
@@ -192,6 +195,11 @@ def cross_fitted(
     return out
 
 
+def _not_fragments(real: Sequence[Example]) -> npt.NDArray[np.int8]:
+    """A column of 1s, 0 for the fragments that prediction leaves unlabelled."""
+    return np.array([[0 if is_fragment(ex.text) else 1] for ex in real], dtype=np.int8)
+
+
 def fit_decisions(
     oof: RealOOF, real: Sequence[Example], lex_real: sp.csr_matrix
 ) -> tuple[dict[str, npt.NDArray[np.float64]], dict[str, str], dict[str, dict[str, float]]]:
@@ -200,11 +208,12 @@ def fit_decisions(
     rules: dict[str, str] = {}
     scores: dict[str, dict[str, float]] = {}
     every = np.ones(len(real), dtype=bool)
+    kept = _not_fragments(real)
     for scheme in SCHEMES:
         y = label_matrix(real, scheme)
-        lexd = lexicon_labels(lex_real, scheme)
+        lexd = lexicon_labels(lex_real, scheme) * kept
         thresholds[scheme], rules[scheme], scores[scheme] = decisions(
-            y, oof.proba[scheme], lexd, every
+            y, oof.proba[scheme] * kept, lexd, every
         )
     return thresholds, rules, scores
 
