@@ -161,6 +161,12 @@ ADDRESS = re.compile(
     rf"|(?P<lieu>(?:\b\d{{1,4}},?\s+)?\b(?i:lieu[- ]dit)\s*:?\s*[«“\"]?\s*[{UP}][\w'’-]*"
     rf"(?:\s+(?:(?:de|du|des|la|le|les)\s+)?[{UP}][\w'’-]*){{0,3}})",
 )
+#: Words just before an address that make it a body's premises, not a person's home.
+PREMISES = re.compile(
+    r"\b(?:siège(?: social)?|locaux|bureaux|mairie|hôtel de ville|accueil|permanences?"
+    r"|médiathèque|agence|antenne|maison France Services)\b[^.;]{0,20}$",
+    re.IGNORECASE,
+)
 #: What follows "demeurant", "domicilié à": a person's place of residence, to the next
 #: comma, full stop or postcode.
 RESIDENCE = re.compile(

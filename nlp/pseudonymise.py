@@ -50,6 +50,7 @@ from nlp.names import (
     PARTICLE,
     PHONE,
     PLACE_WORDS,
+    PREMISES,
     RESIDENCE,
     SERVICE_MAILBOXES,
     SPEAKER,
@@ -287,7 +288,9 @@ class Pseudonymiser:
                 add(m.start("value"), m.end("value"), None, kind)
         for m in ADDRESS.finditer(text):
             group = "value" if m.group("value") else "lieu"
-            add(m.start(group), m.end(group), None, "address")
+            # the address of a body's premises ("Siège : 12, avenue...") is public
+            public = PREMISES.search(text[max(0, m.start(group) - 40) : m.start(group)])
+            add(m.start(group), m.end(group), None, "organisation" if public else "address")
         for m in RESIDENCE.finditer(text):
             add(m.start("value"), m.end("value"), None, "address")
         for m in KIN.finditer(text):
