@@ -205,7 +205,7 @@ def test_serve_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> N
     def gone() -> bool | None:
         try:
             api(url, "/health", method="GET")
-        except urllib.error.URLError:
+        except (urllib.error.URLError, ConnectionError):  # refused, or reset while dying
             return True
         return None
 
