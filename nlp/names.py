@@ -164,7 +164,7 @@ ADDRESS = re.compile(
 #: Words just before an address that make it a body's premises, not a person's home.
 PREMISES = re.compile(
     r"\b(?:siège(?: social)?|locaux|bureaux|mairie|hôtel de ville|accueil|permanences?"
-    r"|médiathèque|agence|antenne|maison France Services)\b[^.;]{0,20}$",
+    r"|médiathèque|agence|antenne|maison France Services)\b[^.;]{0,40}$",
     re.IGNORECASE,
 )
 #: What follows "demeurant", "domicilié à": a person's place of residence, to the next
@@ -188,7 +188,8 @@ _FUNCTION = (
     r"(?:(?:1er|1ère|première|premier|\w+ième)\s+)?(?:maire"
     r"|adjointe?s?(?! (?:technique|administrati|d'animation|du patrimoine))"
     r"|conseill\w+|vice-présidente?|présidente?(?= (?:de séance|du conseil|de la communauté"
-    r"|de l'agglo|du syndicat|de la région|du département|de la commission))"
+    r"|de l'agglo|du syndicat|de la région|du département|de la commission|de la métropole"
+    r"|du pays|du pôle|du parc|de l'EPCI|du SI\w*|du SM\w*))"
     r"|délégué\w*|rapporteu\w+|dgs|directeur|directrice|secrétaire"
     r"|élue?s?\b|trésori\w+|questeur|receveur\w*|comptable public)"
 )

@@ -289,7 +289,7 @@ class Pseudonymiser:
         for m in ADDRESS.finditer(text):
             group = "value" if m.group("value") else "lieu"
             # the address of a body's premises ("Siège : 12, avenue...") is public
-            public = PREMISES.search(text[max(0, m.start(group) - 40) : m.start(group)])
+            public = PREMISES.search(text[max(0, m.start(group) - 60) : m.start(group)])
             add(m.start(group), m.end(group), None, "organisation" if public else "address")
         for m in RESIDENCE.finditer(text):
             add(m.start("value"), m.end("value"), None, "address")
