@@ -7,17 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from nlp.codebook import CODEBOOK_LABELS
 from tests.pdfgen import image_only_pdf, text_pdf
+from tests.servers import TEMPORARY_PREFECT_HOME
 
 VALPUB = Path(sys.executable).parent / "valpub"
-# One Prefect home for the whole test session: its database is made once.
-PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
+PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "La commune ouvre un guichet numérique pour simplifier les démarches des habitants et "
     "accompagne les personnes éloignées du numérique dans les maisons de services."
