@@ -47,5 +47,64 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return models
 
 
+# --------------------------------------------------------------------- pytest-xdist
+# `make test` runs the suite on two workers (pyproject.toml: -n 2). Each test module is one
+# unit of work, so that its module-scoped fixtures (a pipeline run, a Dask cluster, ...)
+# are built once; modules that share a costly session fixture are one unit together.
+# Units are handed out in the order below, longest first, so that the workers finish
+# together; the other modules follow in their usual order. (xdist's own loadgroup mode
+# does not group with pytest 9.2, whose items no longer take a changed node id.)
+
+#: Modules that share a unit: both review modules use the same real run (review_fixtures).
+SHARED_UNITS = {
+    "tests/test_review_app.py": "review-run",
+    "tests/test_review_e2e.py": "review-run",
+}
+#: The longest units first (measured with --durations on two cores).
+LONGEST_FIRST = [
+    "tests/test_realcorpus.py",
+    "tests/flows/test_crash.py",
+    "tests/flows/test_dask.py",
+    "tests/flows/test_run.py",
+    "tests/flows/test_annotate.py",
+    "review-run",
+    "tests/flows/test_sources.py",
+    "tests/flows/test_serve.py",
+    "tests/test_qdpx.py",
+    "tests/flows/test_tag_text.py",
+    "tests/test_lexicon.py",
+    "tests/flows/test_tagging.py",
+    "tests/test_segment.py",
+    "tests/flows/test_hostile_corpus.py",
+]
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work of a test: its module, or the shared unit its module is in."""
+    module = nodeid.split("::", 1)[0]
+    return SHARED_UNITS.get(module, module)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Distribute whole units (see above) in collection order (unless --dist says else)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return UnitScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker, the longest units first (the collection order xdist follows)."""
+    if not hasattr(config, "workerinput"):
+        return
+    order = {name: rank for rank, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: order.get(unit_of(item.nodeid), len(order)))  # stable
+
+
 #: The session's Prefect API server (tests/servers.py): ``{"PREFECT_HOME", "PREFECT_API_URL"}``.
 from tests.servers import prefect_api  # noqa: E402, F401

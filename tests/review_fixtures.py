@@ -14,7 +14,6 @@ fixture, because pytest would otherwise build it once per importing module.
 from __future__ import annotations
 
 import os
-import tempfile
 from itertools import islice
 from pathlib import Path
 
@@ -41,9 +40,9 @@ def build_run(base: Path, api_url: str | None = None) -> Path:
     With ``api_url`` (the session's Prefect server) the flow reports there instead of
     starting a temporary server in this process.
     """
-    os.environ.setdefault(
-        "PREFECT_HOME", str(Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}")
-    )
+    from tests.servers import TEMPORARY_PREFECT_HOME
+
+    os.environ.setdefault("PREFECT_HOME", str(TEMPORARY_PREFECT_HOME))
     from flows.cli import _prefect_environment
 
     _prefect_environment()  # offline, quiet, no telemetry: what `valpub run` sets

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -27,6 +28,16 @@ from pathlib import Path
 import pytest
 
 PREFECT = Path(sys.executable).parent / "prefect"
+#: The Prefect home of the runs that start their own temporary server (no PREFECT_API_URL):
+#: its database is made once, not in every test. One per pytest-xdist worker, so that two
+#: such servers never share a SQLite database.
+TEMPORARY_PREFECT_HOME = Path(tempfile.gettempdir()) / "-".join(
+    [
+        "valpub-test-prefect",
+        str(os.getuid()),
+        *filter(None, [os.environ.get("PYTEST_XDIST_WORKER")]),
+    ]
+)
 
 
 def free_port() -> int:

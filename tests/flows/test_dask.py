@@ -17,7 +17,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -29,15 +28,14 @@ import pytest
 
 from flows.pipeline import SUMMARY_KEY, RunProgress, summary_markdown, worker_counts
 from tests.pdfgen import text_pdf
-from tests.servers import free_port, static_site, stop_group
+from tests.servers import TEMPORARY_PREFECT_HOME, free_port, static_site, stop_group
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 VALPUB = BIN / "valpub"
-# The Prefect home of test_run.py: its database is made once, not in every test.
-PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
+PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "La communauté de communes déploie la fibre optique dans chaque bourg et ouvre un "
     "espace numérique où les habitants sont accompagnés dans leurs démarches en ligne."

@@ -7,17 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from nlp.codebook import CODEBOOK_LABELS
 from tests.pdfgen import image_only_pdf, text_pdf
+from tests.servers import TEMPORARY_PREFECT_HOME
 
 VALPUB = Path(sys.executable).parent / "valpub"
-# One Prefect home for the whole test session: its database is made once.
-PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
+PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "La commune ouvre un guichet numérique pour simplifier les démarches des habitants et "
     "accompagne les personnes éloignées du numérique dans les maisons de services."
@@ -34,7 +33,9 @@ def run(
     )
 
 
-def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) -> None:
+def test_run_processes_good_and_bad_documents_and_reuses_work(
+    tmp_path: Path, prefect_api: dict[str, str]
+) -> None:
     corpus = tmp_path / "corpus"
     (corpus / "valmont").mkdir(parents=True)
     text_pdf(corpus / "valmont" / "strategie.pdf", [[TEXT], [TEXT]], header="Valmont", footer=True)
@@ -43,6 +44,7 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
     (corpus / "vide.pdf").write_bytes(b"")
     out = tmp_path / "out"
 
+    # the first run without a server: `valpub run` starts a temporary one (the default)
     first = run(
         "--corpus",
         str(corpus),
@@ -87,7 +89,16 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(tmp_path: Path) ->
     # one more document: only that one is extracted and tagged
     before = len(list((out / "sentences").glob("*.parquet")))
     text_pdf(corpus / "valmont" / "deliberation.pdf", [[TEXT]], header="Valmont")
-    second = run("--corpus", str(corpus), "--out", str(out), "--no-classifier", cwd=tmp_path)
+    # (against the session's server: reuse is read from the output folder, not from Prefect)
+    second = run(
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(out),
+        "--no-classifier",
+        cwd=tmp_path,
+        server=prefect_api,
+    )
     assert second.returncode == 0, second.stderr[-2000:]
     assert "Nothing changed" not in second.stdout
     # the check before the flow reads the corpus too, but only the run warns

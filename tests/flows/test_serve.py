@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -25,12 +24,13 @@ import pandas as pd
 import pytest
 
 from tests.pdfgen import text_pdf
+from tests.servers import TEMPORARY_PREFECT_HOME
 
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 VALPUB = BIN / "valpub"
-PREFECT_HOME = Path(tempfile.gettempdir()) / f"valpub-test-prefect-{os.getuid()}"
+PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "Le syndicat mixte met à disposition des communes membres un portail de données "
     "ouvertes et associe les usagers à la conception des nouveaux services en ligne."
