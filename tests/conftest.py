@@ -58,6 +58,7 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #: Modules that share a unit: both review modules use the same real run (review_fixtures).
 SHARED_UNITS = {
     "tests/test_review_app.py": "review-run",
+    "tests/test_review_auth.py": "review-run",
     "tests/test_review_e2e.py": "review-run",
 }
 #: The longest units first (measured with --durations on two cores).
