@@ -107,5 +107,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: order.get(unit_of(item.nodeid), len(order)))  # stable
 
 
-#: The session's Prefect API server (tests/servers.py): ``{"PREFECT_HOME", "PREFECT_API_URL"}``.
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After a pytest-xdist run, stop the shared Prefect server if a crashed worker left it."""
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None:
+        from tests.servers import stop_leftover_server
+
+        stop_leftover_server(factory.getbasetemp())
+
+
+#: The session's Prefect API server (tests/servers.py): ``{"PREFECT_HOME", "PREFECT_API_URL"}``;
+#: one for all the workers of a pytest-xdist run.
 from tests.servers import prefect_api  # noqa: E402, F401

@@ -10,7 +10,9 @@ tested in test_run.py.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import json
 import os
 import signal
 import socket
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,10 +49,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Environment variables that point Prefect at a local server started for the session."""
-    home = tmp_path_factory.mktemp("prefect-home")
+def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A Prefect API server on a free port of 127.0.0.1, its home ``home``; and its API URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -58,32 +59,121 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "DO_NOT_TRACK": "1",
         "PREFECT_UI_ENABLED": "false",
     }
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen(
-        [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    command = [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with (home / "server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [*command, "--no-ui"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
+    while not answers(url):
         if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
+            stop_group(proc)
             raise RuntimeError((home / "server.log").read_text()[-3000:])
         time.sleep(0.3)
+    return proc, url
+
+
+def answers(url: str) -> bool:
+    """Whether the Prefect API at ``url`` says it is healthy."""
     try:
-        yield {"PREFECT_HOME": str(home), "PREFECT_API_URL": url}
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on the file ``path`` (created), shared with other processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: The shared server this process started (under pytest-xdist), to reap it if it stops it.
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment variables that point Prefect at a local server started for the session.
+
+    Under pytest-xdist the workers share one server (one start-up, ~15 s of CPU, and one
+    set of background services instead of one per worker): the first worker that needs it
+    starts it, the last one done with it stops it. The count is kept in files beside the
+    workers' temporary folders (:func:`shared_server_folder`), under a file lock.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        home = tmp_path_factory.mktemp("prefect-home")
+        proc, url = start_prefect_server(home)
+        try:
+            yield {"PREFECT_HOME": str(home), "PREFECT_API_URL": url}
+        finally:
+            stop_group(proc)
+        return
+    shared = shared_server_folder(tmp_path_factory.getbasetemp().parent)
+    shared.mkdir(exist_ok=True)
+    info_file = shared / "server.json"
+    with locked(shared / "lock"):
+        if info_file.is_file():
+            info = json.loads(info_file.read_text(encoding="utf-8"))
+        else:
+            home = shared / "home"
+            home.mkdir(exist_ok=True)
+            proc, url = start_prefect_server(home)
+            _STARTED[proc.pid] = proc
+            info = {"pid": proc.pid, "home": str(home), "url": url}
+            info_file.write_text(json.dumps(info), encoding="utf-8")
+        (shared / f"user-{worker}").touch()
+    try:
+        yield {"PREFECT_HOME": info["home"], "PREFECT_API_URL": info["url"]}
     finally:
+        with locked(shared / "lock"):
+            (shared / f"user-{worker}").unlink()
+            if not any(shared.glob("user-*")):
+                info_file.unlink()
+                stop_shared_server(info)
+
+
+def shared_server_folder(basetemp: Path) -> Path:
+    """Where the pytest-xdist workers of a run (temporary folders under ``basetemp``)
+    keep their shared Prefect server's address, home and users."""
+    return basetemp / "prefect-server"
+
+
+def stop_shared_server(info: dict[str, Any]) -> None:
+    """Stop the server of :func:`prefect_api` that ``info`` describes, whoever started it."""
+    proc = _STARTED.pop(info["pid"], None)
+    if proc is not None:
         stop_group(proc)
-        log.close()
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(info["pid"], signal.SIGTERM)
+    # not our child: wait until it no longer answers (it stays a zombie of the worker that
+    # started it until that worker ends)
+    deadline = time.monotonic() + 20
+    while answers(info["url"]) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    with contextlib.suppress(ProcessLookupError):
+        if answers(info["url"]):
+            os.killpg(info["pid"], signal.SIGKILL)
+
+
+def stop_leftover_server(basetemp: Path) -> None:
+    """At the end of a pytest-xdist run: stop a shared server a crashed worker left."""
+    info_file = shared_server_folder(basetemp) / "server.json"
+    if info_file.is_file():
+        stop_shared_server(json.loads(info_file.read_text(encoding="utf-8")))
+        info_file.unlink()
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -17,6 +17,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -60,8 +62,16 @@ def api(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
         headers={"content-type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as resp:
-        return json.loads(resp.read())
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            # the session's server answers 503 while its SQLite database is busy
+            if exc.code != 503 or attempt == 4:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +162,48 @@ def local_run(
     return out, local
 
 
+# First, before the module's cluster starts: it would sit idle while this test runs its
+# own (its three processes use about 8 s of CPU a minute doing nothing).
+def test_dask_without_address_or_server_uses_a_local_cluster_and_one_temporary_server(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "bourg").mkdir(parents=True)
+    for n in (1, 2):
+        text_pdf(corpus / "bourg" / f"note-{n}.pdf", [[TEXT], [TEXT]], header="Bourg", footer=True)
+    home = PREFECT_HOME  # its database already made by earlier runs, most of the time
+    env = {"PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "INFO"}
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            *(str(VALPUB), "run", "--corpus", str(corpus), "--out", str(out)),
+            *("--workers", "2", "--no-classifier", "--runner", "dask"),
+        ],
+        cwd=tmp_path,
+        env={k: v for k, v in {**os.environ, **env}.items() if k != "PREFECT_API_URL"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "INFO distributed" not in result.stderr  # Dask's chatter stays out of the terminal
+    # one temporary Prefect server, the flow's: the workers report to it, start none
+    assert result.stderr.count("Starting temporary server") == 1, result.stderr[-3000:]
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    assert sorted(set(sentences["file"])) == ["bourg/note-1.pdf", "bourg/note-2.pdf"]
+    # the workers' task runs are in the database of the run's own temporary server
+    with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
+        rows = db.execute(
+            "SELECT t.name, t.state_type FROM task_run t JOIN flow_run f ON t.flow_run_id = f.id "
+            "WHERE f.parameters LIKE ?",
+            (f"%{out}%",),
+        ).fetchall()
+    assert sorted(rows) == sorted(
+        [(f"extract bourg/note-{n}.pdf", "COMPLETED") for n in (1, 2)]
+        + [(f"tag bourg/note-{n}.pdf", "COMPLETED") for n in (1, 2)]
+    )
+
+
 def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     tmp_path: Path,
     corpus: Path,
@@ -209,13 +261,18 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     assert "5 documents (1 failed, 1 not_pdf, 3 ok)" in on_dask.stdout
     assert "classifier: none (lexicons only) (run took" in on_dask.stdout
 
-    # the summary artifact of the Dask run, read back from the Prefect server
+    # the summary artifact of the Dask run, read back from the Prefect server (which other
+    # tests' runs may be using at the same time: the run is found by its output folder)
     url = prefect_api["PREFECT_API_URL"]
+    runs = api(url, "/flow_runs/filter", {"sort": "START_TIME_DESC", "limit": 200})
+    ours = [r["id"] for r in runs if r["parameters"].get("out") == str(tmp_path / "dask")]
+    assert len(ours) == 1, [r["parameters"].get("out") for r in runs]
     artifacts = api(
         url,
         "/artifacts/filter",
-        {"artifacts": {"key": {"any_": [SUMMARY_KEY]}}, "sort": "CREATED_DESC", "limit": 1},
+        {"artifacts": {"key": {"any_": [SUMMARY_KEY]}, "flow_run_id": {"any_": ours}}},
     )
+    assert len(artifacts) == 1
     summary = artifacts[0]["data"]
     assert "| failed | 1 |" in summary and "| ok | 3 |" in summary and "| not_pdf | 1 |" in summary
     assert "| absent/deliberation-2025.pdf | failed | file not found |" in summary
@@ -276,46 +333,6 @@ def test_dask_workers_read_the_documents_from_a_corpus_url(
     # quotes in the report link to the documents' pages on the web server
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert f'href="{site.url}/valmont/' in report
-
-
-def test_dask_without_address_or_server_uses_a_local_cluster_and_one_temporary_server(
-    tmp_path: Path,
-) -> None:
-    corpus = tmp_path / "corpus"
-    (corpus / "bourg").mkdir(parents=True)
-    for n in (1, 2):
-        text_pdf(corpus / "bourg" / f"note-{n}.pdf", [[TEXT], [TEXT]], header="Bourg", footer=True)
-    home = PREFECT_HOME  # its database already made by earlier runs, most of the time
-    env = {"PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "INFO"}
-    out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            *(str(VALPUB), "run", "--corpus", str(corpus), "--out", str(out)),
-            *("--workers", "2", "--no-classifier", "--runner", "dask"),
-        ],
-        cwd=tmp_path,
-        env={k: v for k, v in {**os.environ, **env}.items() if k != "PREFECT_API_URL"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "INFO distributed" not in result.stderr  # Dask's chatter stays out of the terminal
-    # one temporary Prefect server, the flow's: the workers report to it, start none
-    assert result.stderr.count("Starting temporary server") == 1, result.stderr[-3000:]
-    sentences = pd.read_parquet(out / "sentences.parquet")
-    assert sorted(set(sentences["file"])) == ["bourg/note-1.pdf", "bourg/note-2.pdf"]
-    # the workers' task runs are in the database of the run's own temporary server
-    with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
-        rows = db.execute(
-            "SELECT t.name, t.state_type FROM task_run t JOIN flow_run f ON t.flow_run_id = f.id "
-            "WHERE f.parameters LIKE ?",
-            (f"%{out}%",),
-        ).fetchall()
-    assert sorted(rows) == sorted(
-        [(f"extract bourg/note-{n}.pdf", "COMPLETED") for n in (1, 2)]
-        + [(f"tag bourg/note-{n}.pdf", "COMPLETED") for n in (1, 2)]
-    )
 
 
 def test_summary_lists_failed_documents_first_with_their_reasons() -> None:
