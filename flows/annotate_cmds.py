@@ -136,7 +136,8 @@ def export_cmd(
     """
     import pandas as pd
 
-    from flows.cli import _prefect_environment, _setup_logging
+    from flows.cli import _setup_logging
+    from flows.local_server import prefect_environment
     from nlp.active import (
         SelectionConfig,
         csv_sheet,
@@ -156,7 +157,7 @@ def export_cmd(
         _fail("--n and --per-document must be positive")
     _setup_logging(False)
     out.mkdir(parents=True, exist_ok=True)
-    _prefect_environment()
+    prefect_environment()
     from flows.pipeline import run_pipeline
     from nlp.extract import default_workers
 

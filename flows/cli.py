@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from flows.local_server import DEFAULT_IDLE_MINUTES, free_port, prefect_environment
 from nlp.errors import NlpError
 
 app = typer.Typer(
@@ -49,30 +50,6 @@ class _ReportedOnce(logging.Filter):
 
         error = record.exc_info[1] if record.exc_info else None
         return not isinstance(error, NlpError | OSError)
-
-
-def _prefect_environment() -> None:
-    """Settings that make Prefect run offline and quietly (each can be overridden)."""
-    from flows.tagging import cache_dir
-
-    defaults = {
-        # One Prefect home per user, not per run: its database is created (and
-        # migrated) once, which saves several seconds on every later run.
-        "PREFECT_HOME": str(cache_dir() / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-        "PREFECT_LOGGING_EXTRA_LOGGERS": "nlp",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        # The temporary server logs tracebacks when it stops with events still queued
-        # (harmless: the run is over); keep them out of the terminal.
-        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    for key, value in defaults.items():
-        os.environ.setdefault(key, value)
-    # Prefect does not create missing parent folders of its home.
-    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
 class Runner(StrEnum):
@@ -152,6 +129,14 @@ def run(
             "in the report and profiles. Turn off only for internal use: the report says so.",
         ),
     ] = True,
+    keep_server: Annotated[
+        float,
+        typer.Option(
+            help="Without PREFECT_API_URL: minutes the local Prefect server waits for the "
+            "next run, which then starts in seconds (0: a temporary server for this run).",
+            envvar="VALPUB_KEEP_SERVER",
+        ),
+    ] = DEFAULT_IDLE_MINUTES,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on a corpus folder.
@@ -181,7 +166,7 @@ def run(
             _print_documents(rows)
             _print_tagging(out / "sentences.parquet", time.monotonic() - started)
             return
-    _prefect_environment()
+    prefect_environment()
     from flows.pipeline import run_pipeline
     from nlp.extract import default_workers
 
@@ -206,6 +191,7 @@ def run(
             train=train,
             sources=sources,
             pseudonymise=pseudonymise,
+            keep_server=keep_server,
         )
     except NlpError as exc:
         _fail(str(exc))
@@ -382,7 +368,7 @@ def serve(
     _setup_logging(False)
     location = _check_corpus(corpus, sources)
     out.mkdir(parents=True, exist_ok=True)
-    _prefect_environment()
+    prefect_environment()
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
@@ -430,14 +416,6 @@ def _pause_deployment(full_name: str) -> None:
         client.pause_deployment(client.read_deployment_by_name(full_name).id)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _scheduling_server() -> Iterator[None]:
     """The Prefect server that schedules runs: PREFECT_API_URL's, else one started here.
@@ -456,7 +434,7 @@ def _scheduling_server() -> Iterator[None]:
     if PREFECT_API_URL.value():
         yield
         return
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     home = Path(os.environ["PREFECT_HOME"]).expanduser()
     with (home / "valpub-serve-server.log").open("w") as server_log:
@@ -588,12 +566,14 @@ def _mount_subcommands() -> None:
     from flows.lexicon_cmds import app as lexicon_app
     from flows.model_cmds import register as register_model_commands
     from flows.review_cmd import register as register_review_command
+    from flows.server_cmds import register as register_server_commands
 
     app.add_typer(lexicon_app, name="lexicon", help="Check and explore the lexicons.")
     register_model_commands(app)
     register_export_commands(app)
     register_annotate_commands(app)
     register_review_command(app)
+    register_server_commands(app)
 
 
 _mount_subcommands()

@@ -51,6 +51,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.local_server import keep_minutes, kept_api
 from flows.tagging import TaggerPool, load_tagger, tag_pages
 from nlp.corpus import Document, corpus_location, discover, fetch_document, remote_version
 from nlp.errors import FetchError
@@ -1044,12 +1045,13 @@ def _is_loopback(address: str) -> bool:
 
 
 @contextlib.contextmanager
-def _api_for_dask_workers(dask_address: str | None) -> Iterator[None]:
-    """Make sure Dask workers report to the same Prefect API as the flow.
+def _prefect_api(runner: str, dask_address: str | None, keep_server: float) -> Iterator[None]:
+    """The Prefect API a run reports to: ``PREFECT_API_URL``, else a local server.
 
-    Without ``PREFECT_API_URL`` each process would start a temporary server of its own
-    and the workers' task runs would be lost; so the temporary server is started here
-    and its address given to the flow, whose settings travel with every task.
+    The local server is the kept one (:mod:`flows.local_server`) unless ``keep_server``
+    is 0. Then the process runner lets Prefect start its temporary server, and the
+    Dask runner starts it here: each worker process would otherwise start one of its
+    own and its task runs would be lost; the flow's settings travel with every task.
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -1058,10 +1060,17 @@ def _api_for_dask_workers(dask_address: str | None) -> Iterator[None]:
         return
     if dask_address and not _is_loopback(dask_address):
         log.warning(
-            "no PREFECT_API_URL: the temporary Prefect server listens on 127.0.0.1 only, "
+            "no PREFECT_API_URL: the local Prefect server listens on 127.0.0.1 only, "
             "out of reach of workers on other machines; set PREFECT_API_URL to a server "
             "they can reach"
         )
+    if keep_server > 0:
+        with kept_api(keep_server):
+            yield
+        return
+    if runner != "dask":
+        yield
+        return
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
@@ -1078,6 +1087,7 @@ def run_pipeline(
     runner: str = "process",
     dask_address: str | None = None,
     progress: bool | None = None,
+    keep_server: float | None = None,
     **options: Any,
 ) -> list[dict[str, Any]]:
     """Run :func:`process_corpus` with the chosen task runner; return one row per document.
@@ -1091,6 +1101,9 @@ def run_pipeline(
         dask_address: the scheduler of an existing Dask cluster (``tcp://host:8786``).
         progress: show the progress bar on standard error (default: when it is a
             terminal).
+        keep_server: without ``PREFECT_API_URL``, minutes the local Prefect server is
+            kept for the next run (0: a temporary server for this run only; None:
+            ``VALPUB_KEEP_SERVER``, else 30).
         **options: the other parameters of :func:`process_corpus`.
     """
     if runner not in RUNNERS:
@@ -1110,6 +1123,7 @@ def run_pipeline(
             runner=runner,
             dask_address=dask_address,
             progress=progress,
+            keep_server=keep_minutes() if keep_server is None else keep_server,
             **options,
         )
 
@@ -1122,6 +1136,7 @@ def _run_pipeline(
     runner: str,
     dask_address: str | None,
     progress: bool | None,
+    keep_server: float,
     **options: Any,
 ) -> list[dict[str, Any]]:
     workers = max(1, workers)
@@ -1132,7 +1147,10 @@ def _run_pipeline(
     task_runner: Any
     if runner == "process":
         task_runner = ThreadPoolTaskRunner(max_workers=3 * workers)
-        rows: list[dict[str, Any]] = process_corpus.with_options(task_runner=task_runner)(**params)
+        with _prefect_api(runner, dask_address, keep_server):
+            rows: list[dict[str, Any]] = process_corpus.with_options(task_runner=task_runner)(
+                **params
+            )
         return rows
     try:
         from prefect_dask.task_runners import DaskTaskRunner
@@ -1156,7 +1174,7 @@ def _run_pipeline(
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         # Dask sets its loggers to INFO when imported: keep the terminal for our messages
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    with _api_for_dask_workers(dask_address):
+    with _prefect_api(runner, dask_address, keep_server):
         rows = process_corpus.with_options(task_runner=task_runner)(**params)
     return rows
 

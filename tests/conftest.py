@@ -20,6 +20,10 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# A test run leaves no process behind: runs without PREFECT_API_URL get a temporary Prefect
+# server, not one kept for later runs (tests/flows/test_local_server.py tests that one).
+os.environ.setdefault("VALPUB_KEEP_SERVER", "0")
+
 
 @pytest.fixture(scope="session")
 def nlp() -> Language:

@@ -43,9 +43,9 @@ def build_run(base: Path, api_url: str | None = None) -> Path:
     from tests.servers import TEMPORARY_PREFECT_HOME
 
     os.environ.setdefault("PREFECT_HOME", str(TEMPORARY_PREFECT_HOME))
-    from flows.cli import _prefect_environment
+    from flows.local_server import prefect_environment
 
-    _prefect_environment()  # offline, quiet, no telemetry: what `valpub run` sets
+    prefect_environment()  # offline, quiet, no telemetry: what `valpub run` sets
     from flows.model_cmds import train_cmd
     from flows.pipeline import run_pipeline
 
