@@ -26,6 +26,7 @@ import streamlit as st
 from nlp.annotations import AnnotationStore
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.errors import NlpError
+from nlp.netaddr import is_loopback
 from nlp.profile import COVERAGE_SCHEME, COVERAGE_THRESHOLD
 from nlp.report import SCHEME_TITLES, bars_svg, fr_number, radar_svg
 
@@ -119,7 +120,7 @@ def login_gate() -> str | None:
     mode = auth.login_mode(config)
     host = str(st.get_option("server.address") or "")
     if mode is None:
-        if host and not auth.is_loopback(host):
+        if host and not is_loopback(host):
             st.error(f"Application partagée sur {host} sans authentification : {auth.HOW_TO}.")
             st.stop()
         return None
