@@ -4,8 +4,8 @@ Started by ``valpub review`` (``streamlit run review/app.py -- --out DIR --store
 Views: the territories x labels matrix, a territory's profile, one sentence to review
 (accept / reject / add labels, one judgement per click, written at once to the
 annotation store), a PDF page, keyword-in-context search, lexicon diagnostics and the
-classifier's card. The logic lives in :mod:`review.data`; this script only lays out
-widgets. Navigation state is kept in ``st.session_state``; a URL such as
+classifier's card. The logic lives in the plain modules of :mod:`review`; this script
+only lays out widgets. Navigation state is kept in ``st.session_state``; a URL such as
 ``?vue=phrase&phrase=12`` or ``?vue=document&doc=<sha256>&page=3`` opens a view
 directly.
 """
@@ -31,11 +31,42 @@ from nlp.profile import COVERAGE_SCHEME, COVERAGE_THRESHOLD
 from nlp.report import SCHEME_TITLES, bars_svg, fr_number, radar_svg
 
 try:
-    from review import auth, data
+    from review import auth
 except ModuleNotFoundError:  # `streamlit run review/app.py` from a checkout not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from review import auth, data
-Run = data.Run
+    from review import auth
+from review import diagnostics
+from review.diagnostics import entry_sentences, lexicon_diagnostics
+from review.documents import (
+    document_file,
+    document_rows,
+    first_labelled_row,
+    neighbours,
+    next_to_review,
+    page_rows,
+    page_text,
+)
+from review.evidence import (
+    EVIDENCE_SHOWN,
+    cell_evidence,
+    label_score,
+    label_source,
+    row_hits,
+    sentence_html,
+)
+from review.judgements import (
+    analyst_judgements,
+    current_labels,
+    make_judgement,
+    reviewed_sets,
+    run_labels,
+)
+from review.kwic import kwic
+from review.model_versions import model_overview
+from review.pdfs import pdf_path, render_pdf_page
+from review.profiles import indicative_labels, matrix_long, quality_text, territory_rows
+from review.run import DEFAULT_LEXICONS, Run, labels_of, parse_config
+from review.run import load_run as read_run
 
 VIEWS = {
     "matrice": "Matrice",
@@ -62,13 +93,13 @@ SOURCE_TITLES = {
 def load_run(out: str, stamp: float) -> Run:
     """The run in ``out`` (reloaded when ``sentences.parquet`` changes)."""
     del stamp
-    return data.load_run(Path(out))
+    return read_run(Path(out))
 
 
 @st.cache_resource(show_spinner="Lecture des correspondances des lexiques…", max_entries=4)
 def evidence_index(out: str, stamp: float) -> pd.DataFrame:
     """The lexicon matches of the run, parsed once."""
-    return data.evidence_index(load_run(out, stamp))
+    return diagnostics.evidence_index(load_run(out, stamp))
 
 
 @st.cache_resource(max_entries=4)
@@ -80,7 +111,7 @@ def open_store(url: str) -> AnnotationStore:
 @st.cache_resource(max_entries=2)
 def lexicon_entries(path: str) -> list[tuple[str, str, str]]:
     """The lexicon entries, so that entries without a hit are listed too."""
-    return data.lexicon_entries(Path(path))
+    return diagnostics.lexicon_entries(Path(path))
 
 
 def default_analyst() -> str:
@@ -196,8 +227,8 @@ def judge(run: Run, store_url: str, row: int, scheme: str, label: str, action: s
         return
     store = open_store(store_url)
     try:
-        current = data.current_labels(run, row, store.judgements(), name)[scheme]
-        judgement = data.make_judgement(run, row, scheme, label, action, name, current)
+        current = current_labels(run, row, store.judgements(), name)[scheme]
+        judgement = make_judgement(run, row, scheme, label, action, name, current)
         store.add(judgement)
     except NlpError as exc:
         st.session_state["_erreur"] = f"Décision non enregistrée : {exc}"
@@ -239,8 +270,8 @@ def show_sentence_card(
     """One evidence sentence: highlighted terms, where it comes from, its neighbours."""
     rec = run.sentences.loc[row]
     with st.container(border=True):
-        html_block(data.sentence_html(run, row, scheme, label))
-        hits = data.row_hits(run, row, scheme, label)
+        html_block(sentence_html(run, row, scheme, label))
+        hits = row_hits(run, row, scheme, label)
         terms = ", ".join(sorted({h.surface for h in hits})) or "aucun (classifieur)"
         heading = " · titre" if bool(rec["is_heading"]) else ""
         st.caption(
@@ -268,7 +299,7 @@ def show_sentence_card(
 
 def show_neighbours(run: Run, row: int, before: int = 2, after: int = 2) -> None:
     """The sentences around ``row`` in its document, ``row`` in bold."""
-    for _, rec in data.neighbours(run, row, before, after).iterrows():
+    for _, rec in neighbours(run, row, before, after).iterrows():
         text = html.escape(str(rec["published_text"]))
         if int(rec["offset"]) == 0:
             html_block(f"<strong>{text}</strong>")
@@ -282,7 +313,7 @@ def show_neighbours(run: Run, row: int, before: int = 2, after: int = 2) -> None
 def view_matrix(run: Run) -> None:
     """The territories x labels heatmap; a cell opens the sentences behind it."""
     st.header("Matrice territoires × étiquettes")
-    cells = data.matrix_long(run)
+    cells = matrix_long(run)
     if cells.empty:
         st.info("Pas de matrice de codage dans ce run (coding_matrix.csv).")
         return
@@ -290,7 +321,7 @@ def view_matrix(run: Run) -> None:
         "Intensité en phrases pour 1 000 phrases du territoire ; la couleur est relative au "
         "maximum de chaque grille. Cliquez une case pour afficher ses phrases."
     )
-    indicative = data.indicative_labels(run)
+    indicative = indicative_labels(run)
     if indicative:
         st.caption(
             "Étiquettes indicatives (F1 mesuré sur des phrases réelles inférieur au seuil "
@@ -353,7 +384,7 @@ def view_matrix(run: Run) -> None:
     if code is None or cell is None:
         return
     scheme, label = cell.split(":", 1)
-    evidence = data.cell_evidence(run, code, scheme, label)
+    evidence = cell_evidence(run, code, scheme, label)
     value = (
         float(run.matrix.at[code, cell])
         if code in run.matrix.index and cell in run.matrix.columns
@@ -385,9 +416,9 @@ def show_evidence(run: Run, evidence: pd.DataFrame, scheme: str, label: str, key
     if evidence.empty:
         st.info("Aucune phrase.")
         return
-    shown = evidence.head(data.EVIDENCE_SHOWN)
-    if len(evidence) > data.EVIDENCE_SHOWN and st.toggle(
-        f"Afficher les {len(evidence)} phrases (les {data.EVIDENCE_SHOWN} plus nettes d'abord)",
+    shown = evidence.head(EVIDENCE_SHOWN)
+    if len(evidence) > EVIDENCE_SHOWN and st.toggle(
+        f"Afficher les {len(evidence)} phrases (les {EVIDENCE_SHOWN} plus nettes d'abord)",
         key=f"more-{key}",
     ):
         shown = evidence
@@ -409,7 +440,7 @@ def view_territory(run: Run) -> None:
         "Territoire", codes, key="territoire", format_func=lambda c: run.territories.get(c, c)
     )
     st.session_state["_terr"] = code
-    rows = data.territory_rows(run, code)
+    rows = territory_rows(run, code)
     if rows.empty:
         st.info("Pas de profil pour ce territoire (aucun document exploitable).")
         return
@@ -453,7 +484,7 @@ def view_territory(run: Run) -> None:
         key=f"terr_label_{scheme}",
         format_func=lambda lab: run.label_name(scheme, lab),
     )
-    evidence = data.cell_evidence(run, code, scheme, label)
+    evidence = cell_evidence(run, code, scheme, label)
     st.markdown(f"**{len(evidence)}** phrase(s).")
     show_evidence(run, evidence, scheme, label, key="t")
 
@@ -479,8 +510,8 @@ def _quality(rows: pd.DataFrame) -> dict[str, list[str]]:
     if "reliable" not in rows:
         return {"Fiabilité": ["non mesurée"] * len(rows)}
     return {
-        "Précision mesurée": [data.quality_text(v) for v in rows["precision"]],
-        "Rappel mesuré": [data.quality_text(v) for v in rows["recall"]],
+        "Précision mesurée": [quality_text(v) for v in rows["precision"]],
+        "Rappel mesuré": [quality_text(v) for v in rows["recall"]],
         "Fiabilité": ["fiable" if r else "indicative" for r in rows["reliable"]],
     }
 
@@ -506,7 +537,7 @@ def view_sentence(run: Run, store_url: str) -> None:
     if wanted is not None and wanted in s.index:
         row = int(wanted)
     else:
-        start = data.first_labelled_row(run)
+        start = first_labelled_row(run)
         row = start if start is not None else int(s.index[0])
     # The navigation widgets' state is dropped while another view is shown: set it again.
     goto_sentence(run, row)
@@ -515,7 +546,7 @@ def view_sentence(run: Run, store_url: str) -> None:
     name = analyst()
 
     docs = list(dict.fromkeys(s.sort_values(["file", "seq"])["doc_sha256"]))
-    files = {sha: data.document_file(run, sha) for sha in docs}
+    files = {sha: document_file(run, sha) for sha in docs}
     nav = st.columns([3, 1, 1, 1, 1])
     sha = nav[0].selectbox(
         "Document",
@@ -525,7 +556,7 @@ def view_sentence(run: Run, store_url: str) -> None:
         on_change=_nav_document,
         args=(run,),
     )
-    rows = data.document_rows(run, sha)
+    rows = document_rows(run, sha)
     nav[1].number_input(
         "Phrase n°",
         min_value=1,
@@ -553,7 +584,7 @@ def view_sentence(run: Run, store_url: str) -> None:
         args=(run, rows[min(pos + 1, len(rows) - 1)]),
         icon=":material/arrow_forward:",
     )
-    todo = data.next_to_review(run, judgements, name, row)
+    todo = next_to_review(run, judgements, name, row)
     nav[4].button(
         "À réviser",
         key="nav_todo",
@@ -571,11 +602,11 @@ def view_sentence(run: Run, store_url: str) -> None:
         f"{rec['territory_name']} · phrase {pos + 1} sur {len(rows)} · page "
         f"{int(rec['page'])}{heading} · modèle : {model}"
     )
-    around = data.neighbours(run, row, 1, 1)
+    around = neighbours(run, row, 1, 1)
     with st.container(border=True):
         for _, near in around[around["offset"] < 0].iterrows():
             html_block(html.escape(str(near["published_text"])), MUTED)
-        html_block(data.sentence_html(run, row), "font-size:1.15rem;margin:0.3rem 0")
+        html_block(sentence_html(run, row), "font-size:1.15rem;margin:0.3rem 0")
         for _, near in around[around["offset"] > 0].iterrows():
             html_block(html.escape(str(near["published_text"])), MUTED)
     left, right = st.columns([1, 3])
@@ -596,9 +627,9 @@ def view_sentence(run: Run, store_url: str) -> None:
     if not name:
         st.warning("Indiquez votre nom dans le panneau latéral pour enregistrer vos décisions.")
 
-    predicted = data.run_labels(run, row)
-    current = data.current_labels(run, row, judgements, name)
-    mine = data.analyst_judgements(judgements, str(rec["key"]), name)
+    predicted = run_labels(run, row)
+    current = current_labels(run, row, judgements, name)
+    mine = analyst_judgements(judgements, str(rec["key"]), name)
     halves = st.columns(2, gap="large")
     for k, scheme in enumerate(SCHEMES):
         with halves[k // 3]:
@@ -606,13 +637,13 @@ def view_sentence(run: Run, store_url: str) -> None:
 
 
 def _nav_document(run: Run) -> None:
-    rows = data.document_rows(run, str(st.session_state["nav_doc"]))
+    rows = document_rows(run, str(st.session_state["nav_doc"]))
     if rows:
         goto_sentence(run, rows[0])
 
 
 def _nav_position(run: Run) -> None:
-    rows = data.document_rows(run, str(st.session_state["nav_doc"]))
+    rows = document_rows(run, str(st.session_state["nav_doc"]))
     pos = int(st.session_state["nav_pos"]) - 1
     if 0 <= pos < len(rows):
         st.session_state["phrase"] = rows[pos]
@@ -635,7 +666,7 @@ def _scheme_review(
         if last["label"]:
             done = f"« {run.label_name(scheme, str(last['label']))} » {what}"
         else:
-            names = ", ".join(run.label_name(scheme, x) for x in data.labels_of(last["labels"]))
+            names = ", ".join(run.label_name(scheme, x) for x in labels_of(last["labels"]))
             done = f"étiquettes fixées ({names or 'aucune'})"
         st.caption(f"Votre dernière décision : {done} le {when}.")
     disabled = not analyst()
@@ -644,8 +675,8 @@ def _scheme_review(
         st.caption("Aucune étiquette proposée.")
     for lab in shown:
         cols = st.columns([5, 3, 3], vertical_alignment="center")
-        source = SOURCE_TITLES.get(data.label_source(run, row, scheme, lab), "")
-        score = data.label_score(run, row, scheme, lab)
+        source = SOURCE_TITLES.get(label_source(run, row, scheme, lab), "")
+        score = label_score(run, row, scheme, lab)
         detail = ", ".join(
             p for p in (source, f"p = {fr_number(score, 2)}" if score is not None else "") if p
         )
@@ -718,9 +749,7 @@ def view_document(run: Run, corpus: Path | str) -> None:
     if st.session_state.get("doc") not in docs:
         st.session_state["doc"] = docs[0]
     left, right = st.columns([3, 1])
-    sha = left.selectbox(
-        "Document", docs, key="doc", format_func=lambda d: data.document_file(run, d)
-    )
+    sha = left.selectbox("Document", docs, key="doc", format_func=lambda d: document_file(run, d))
     pages = sorted(int(p) for p in s.loc[s["doc_sha256"] == sha, "page"].unique())
     total = max(pages)
     if not run.documents.empty and "sha256" in run.documents.columns:
@@ -730,10 +759,10 @@ def view_document(run: Run, corpus: Path | str) -> None:
     if not 1 <= int(st.session_state.get("doc_page", 1)) <= total:
         st.session_state["doc_page"] = 1
     page = int(right.number_input("Page", min_value=1, max_value=total, step=1, key="doc_page"))
-    file = data.document_file(run, sha)
+    file = document_file(run, sha)
     image_col, text_col = st.columns([3, 2])
     with image_col:
-        path = data.pdf_path(corpus, file, sha)
+        path = pdf_path(corpus, file, sha)
         if path is None:
             where = f"{corpus}/{file}" if isinstance(corpus, str) else str(Path(corpus) / file)
             st.warning(
@@ -742,7 +771,7 @@ def view_document(run: Run, corpus: Path | str) -> None:
             )
         else:
             try:
-                st.image(data.render_pdf_page(path, page), caption=f"{file}, page {page}")
+                st.image(render_pdf_page(path, page), caption=f"{file}, page {page}")
             except NlpError as exc:
                 st.warning(f"Page non affichable : {exc}")
             st.download_button(
@@ -754,18 +783,18 @@ def view_document(run: Run, corpus: Path | str) -> None:
             )
     with text_col:
         st.markdown("**Phrases de la page**")
-        rows = data.page_rows(run, sha, page)
+        rows = page_rows(run, sha, page)
         if not rows:
             st.caption("Aucune phrase sur cette page.")
         for row in rows:
             labels = [
                 run.label_name(scheme, lab)
-                for scheme, labs in data.run_labels(run, row).items()
+                for scheme, labs in run_labels(run, row).items()
                 for lab in labs
             ]
             cols = st.columns([6, 1], vertical_alignment="center")
             with cols[0]:
-                html_block(data.sentence_html(run, row))
+                html_block(sentence_html(run, row))
             if labels:
                 cols[0].caption(" · ".join(labels))
             cols[1].button(
@@ -777,7 +806,7 @@ def view_document(run: Run, corpus: Path | str) -> None:
                 icon=":material/rate_review:",
             )
         with st.expander("Texte extrait de la page"):
-            text = data.page_text(run.out, sha, page)
+            text = page_text(run.out, sha, page)
             st.text(text if text is not None else "(texte non disponible)")
 
 
@@ -799,7 +828,7 @@ def view_search(run: Run) -> None:
     st.caption("La recherche ignore les majuscules et les accents.")
     if not query.strip():
         return
-    found = data.kwic(run, query, whole_word=whole, territories=terr)
+    found = kwic(run, query, whole_word=whole, territories=terr)
     st.markdown(f"**{len(found)}** occurrence(s) dans **{found['row'].nunique()}** phrase(s).")
     if found.empty:
         return
@@ -846,9 +875,9 @@ def view_lexicon(run: Run, store_url: str, stamp: float) -> None:
     st.header("Diagnostic des lexiques")
     judgements = open_store(store_url).judgements()
     index = evidence_index(str(run.out), stamp)
-    entries = lexicon_entries(str(data.DEFAULT_LEXICONS))
-    diag = data.lexicon_diagnostics(run, judgements, entries, index)
-    reviewed = len(data.reviewed_sets(judgements))
+    entries = lexicon_entries(str(DEFAULT_LEXICONS))
+    diag = lexicon_diagnostics(run, judgements, entries, index)
+    reviewed = len(reviewed_sets(judgements))
     a, b, c = st.columns(3)
     a.metric("Entrées", len(diag))
     b.metric("Entrées avec au moins une occurrence", int((diag["occurrences"] > 0).sum()))
@@ -900,18 +929,18 @@ def view_lexicon(run: Run, store_url: str, stamp: float) -> None:
         st.caption("Sélectionnez une entrée pour voir les phrases qu'elle a repérées.")
         return
     entry = str(table.iloc[picked[0]]["Entrée"])
-    found = data.entry_sentences(run, entry, judgements, index)
+    found = entry_sentences(run, entry, judgements, index)
     st.subheader(f"Phrases repérées par {entry}")
     verdicts = {"kept": "✅ confirmée", "rejected": "❌ rejetée", "": "non révisée"}
     for rec in found.head(30).itertuples(index=False):
-        text = data.sentence_html(run, int(rec.row), rec.scheme, rec.label)
+        text = sentence_html(run, int(rec.row), rec.scheme, rec.label)
         html_block(f"{verdicts[rec.verdict]} — {text}")
 
 
 def view_model(run: Run) -> None:
     """The current classifier's card and its figures beside the previous version."""
     st.header("Modèle de classification")
-    overview = data.model_overview(run.out / "models")
+    overview = model_overview(run.out / "models")
     if overview.current is None:
         st.info(
             "Aucun modèle dans ce run : les étiquettes viennent des lexiques seuls "
@@ -948,7 +977,7 @@ def main() -> None:
         page_title="valpub — revue", page_icon=":material/fact_check:", layout="wide"
     )
     user = login_gate()
-    config = data.parse_config(sys.argv[1:])
+    config = parse_config(sys.argv[1:])
     stamp_path = config.out / "sentences.parquet"
     stamp = stamp_path.stat().st_mtime if stamp_path.exists() else 0.0
     try:
