@@ -8,5 +8,5 @@ territory profiles), :mod:`review.kwic` (search), :mod:`review.judgements` (the
 analysts' decisions), :mod:`review.diagnostics` (lexicon diagnostics),
 :mod:`review.model_versions` (the classifier versions), :mod:`review.pdfs` (the PDFs and
 their pages) and :mod:`review.auth` (logins). :mod:`review.app` is the Streamlit script
-that shows them, in French.
+that shows them, in French, with one module of :mod:`review.views` per view.
 """
