@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import ipaddress
 import logging
 import queue
 import re
@@ -42,7 +41,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 import pandas as pd
 from prefect import State, flow, get_run_logger, task
@@ -62,6 +60,7 @@ from nlp.extract import (
     Extractor,
     precheck,
 )
+from nlp.netaddr import is_loopback_address as _is_loopback
 from nlp.pseudonymise import Pseudonymiser, published_texts
 from nlp.report import publish_profiles
 from nlp.store import (
@@ -1032,16 +1031,6 @@ def _process_corpus(
 # Like the tasks, the flow wraps a module-level function: the flow travels with every
 # task to Dask workers, which import its function by name.
 process_corpus = flow(name="process-corpus", log_prints=True)(_process_corpus)
-
-
-def _is_loopback(address: str) -> bool:
-    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @contextlib.contextmanager

@@ -16,7 +16,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from nlp.corpus import corpus_location
-from review.auth import HOW_TO, hash_password, is_loopback, login_mode, read_secrets
+from nlp.netaddr import is_loopback
+from review.auth import HOW_TO, hash_password, login_mode, read_secrets
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "review" / "app.py"
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -48,16 +47,6 @@ def check_password(stored: str, password: str) -> bool:
         return False
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), rounds)
     return hmac.compare_digest(digest.hex(), expected)
-
-
-def is_loopback(host: str) -> bool:
-    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def read_secrets(folders: list[Path]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The review app (review/app.py, review/data.py) with Streamlit's AppTest on a real run.
+"""The review app (review/app.py, its views and modules) with Streamlit's AppTest on a real run.
 
 The run is the sample corpus through the real pipeline (tests/review_fixtures.py); the
 annotation store is the real one (nlp.annotations) in a temporary SQLite file.
@@ -24,7 +24,13 @@ from flows.review_cmd import register, streamlit_command
 from nlp.annotations import AnnotationStore, Judgement
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.models import Registry
-from review import data
+from review import pdfs
+from review.documents import neighbours
+from review.evidence import EVIDENCE_SHOWN, cell_evidence
+from review.judgements import current_labels, make_judgement, run_labels
+from review.kwic import fold, fold_map, kwic
+from review.pdfs import pdf_path
+from review.run import Run, labels_of, load_run
 from tests.review_fixtures import CORPUS, ROOT, review_run
 from tests.servers import static_site
 
@@ -51,8 +57,8 @@ def app(review_run: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 @pytest.fixture
-def run(review_run: Path) -> data.Run:
-    return data.load_run(review_run)
+def run(review_run: Path) -> Run:
+    return load_run(review_run)
 
 
 def show(at: AppTest, view: str, **state: object) -> AppTest:
@@ -64,7 +70,7 @@ def show(at: AppTest, view: str, **state: object) -> AppTest:
     return at
 
 
-def labelled_row(run: data.Run, scheme: str = "public_value") -> int:
+def labelled_row(run: Run, scheme: str = "public_value") -> int:
     s = run.sentences
     for i in s.index:
         if not s.at[i, "is_heading"] and len(s.at[i, scheme]) > 0:
@@ -72,7 +78,7 @@ def labelled_row(run: data.Run, scheme: str = "public_value") -> int:
     raise AssertionError(f"no sentence with a {scheme} label in the run")
 
 
-def test_every_view_renders_on_a_real_run(app: AppTest, run: data.Run) -> None:
+def test_every_view_renders_on_a_real_run(app: AppTest, run: Run) -> None:
     for view in VIEWS:
         show(app, view)
         assert not app.error, (view, [e.value for e in app.error])
@@ -86,7 +92,7 @@ def test_every_view_renders_on_a_real_run(app: AppTest, run: data.Run) -> None:
     assert app.get("vega_lite_chart"), "the heatmap is drawn"
 
 
-def test_matrix_cell_opens_the_sentences_it_counts(app: AppTest, run: data.Run) -> None:
+def test_matrix_cell_opens_the_sentences_it_counts(app: AppTest, run: Run) -> None:
     prof = run.profiles[(run.profiles["level"] == "territory") & (run.profiles["n_sentences"] > 0)]
     cell = prof.sort_values("n_sentences").iloc[0]
     code, key = cell["territory_code"], f"{cell['scheme']}:{cell['label']}"
@@ -94,26 +100,26 @@ def test_matrix_cell_opens_the_sentences_it_counts(app: AppTest, run: data.Run) 
     text = " ".join(m.value for m in app.markdown)
     assert f"**{int(cell['n_sentences'])}** phrase(s)" in text
     review_buttons = [b for b in app.button if (b.key or "").startswith("rev-m-")]
-    assert len(review_buttons) == min(int(cell["n_sentences"]), data.EVIDENCE_SHOWN)
+    assert len(review_buttons) == min(int(cell["n_sentences"]), EVIDENCE_SHOWN)
     # the button opens the sentence view on that sentence
     review_buttons[0].click().run()
     assert app.session_state["vue"] == "Phrase"
     row = int((review_buttons[0].key or "").rsplit("-", 1)[1])
     assert app.session_state["phrase"] == row
-    assert cell["label"] in data.labels_of(run.sentences.at[row, cell["scheme"]])
+    assert cell["label"] in labels_of(run.sentences.at[row, cell["scheme"]])
 
 
-def test_every_cell_evidence_matches_the_profile_counts(run: data.Run) -> None:
+def test_every_cell_evidence_matches_the_profile_counts(run: Run) -> None:
     prof = run.profiles[run.profiles["level"] == "territory"]
     for rec in prof.itertuples(index=False):
-        evidence = data.cell_evidence(run, rec.territory_code, rec.scheme, rec.label)
+        evidence = cell_evidence(run, rec.territory_code, rec.scheme, rec.label)
         assert len(evidence) == rec.n_sentences, (rec.territory_code, rec.scheme, rec.label)
         col = f"{rec.scheme}:{rec.label}"
         assert run.matrix.at[rec.territory_code, col] == pytest.approx(rec.per_1000)
 
 
 def test_reject_writes_one_row_with_analyst_and_time(
-    app: AppTest, run: data.Run, store_url: str
+    app: AppTest, run: Run, store_url: str
 ) -> None:
     row = labelled_row(run)
     rec = run.sentences.loc[row]
@@ -149,7 +155,7 @@ def test_reject_writes_one_row_with_analyst_and_time(
     store.close()
 
 
-def test_no_decision_without_an_analyst_name(app: AppTest, run: data.Run, store_url: str) -> None:
+def test_no_decision_without_an_analyst_name(app: AppTest, run: Run, store_url: str) -> None:
     row = labelled_row(run)
     label = run.sentences.at[row, "public_value"][0]
     show(app, "Phrase", phrase=row)
@@ -160,7 +166,7 @@ def test_no_decision_without_an_analyst_name(app: AppTest, run: data.Run, store_
     assert AnnotationStore(store_url).judgements().empty
 
 
-def test_adding_a_label_of_another_scheme(app: AppTest, run: data.Run, store_url: str) -> None:
+def test_adding_a_label_of_another_scheme(app: AppTest, run: Run, store_url: str) -> None:
     row = labelled_row(run)
     missing = [
         lab for lab in CODEBOOK_LABELS["obstacle"] if lab not in run.sentences.at[row, "obstacle"]
@@ -173,7 +179,7 @@ def test_adding_a_label_of_another_scheme(app: AppTest, run: data.Run, store_url
     assert missing[0] in got["labels"]
 
 
-def test_keyword_in_context_ignores_case_and_accents(app: AppTest, run: data.Run) -> None:
+def test_keyword_in_context_ignores_case_and_accents(app: AppTest, run: Run) -> None:
     texts = run.sentences["text"].tolist()
     expected = sum(len(re.findall(r"donn[ée]es", t, flags=re.IGNORECASE)) for t in texts)
     assert expected > 5
@@ -186,24 +192,22 @@ def test_keyword_in_context_ignores_case_and_accents(app: AppTest, run: data.Run
         assert rec[3] + rec[4] + rec[5] in " ".join(texts)
     # whole words only: "donnee" finds the singular, not "données"
     singular = sum(len(re.findall(r"\bdonn[ée]e\b", t, flags=re.IGNORECASE)) for t in texts)
-    found = data.kwic(run, "donnee", whole_word=True)
+    found = kwic(run, "donnee", whole_word=True)
     assert len(found) == singular
     assert set(found["match"].str.lower()) <= {"donnée", "donnee"}
 
 
 def test_fold_maps_positions_back_to_the_original_text() -> None:
     text = "Œuvre COÛTS l’État"
-    folded = data.fold(text)
+    folded = fold(text)
     assert folded == "oeuvre couts l'etat"
-    positions = data.fold_map(text)
+    positions = fold_map(text)
     start = folded.index("etat")
     assert text[positions[start] : positions[start + 3] + 1] == "État"
     assert positions[-1] == len(text)
 
 
-def test_lexicon_diagnostics_match_a_hand_count(
-    app: AppTest, run: data.Run, store_url: str
-) -> None:
+def test_lexicon_diagnostics_match_a_hand_count(app: AppTest, run: Run, store_url: str) -> None:
     # the most frequent entry, counted straight from the evidence text
     counts: dict[str, int] = {}
     for evidence in run.sentences["evidence"]:
@@ -222,11 +226,11 @@ def test_lexicon_diagnostics_match_a_hand_count(
     store = AnnotationStore(store_url)
     for k, (i, scheme, label) in enumerate(matched[:3]):
         rec = run.sentences.loc[i]
-        labels = set(data.labels_of(rec[scheme])) | {label}
+        labels = set(labels_of(rec[scheme])) | {label}
         action = "accept" if k < 2 else "reject"
         if action == "reject":
             labels.discard(label)
-        store.add(data.make_judgement(run, i, scheme, label, "add", "Alex", ()))
+        store.add(make_judgement(run, i, scheme, label, "add", "Alex", ()))
         store.add(
             Judgement(
                 sentence_key=rec["key"],
@@ -284,7 +288,7 @@ def test_model_card_and_comparison_after_a_retraining(
     assert len(per_scheme) >= 1
 
 
-def test_document_view_renders_the_pdf_page(app: AppTest, run: data.Run) -> None:
+def test_document_view_renders_the_pdf_page(app: AppTest, run: Run) -> None:
     row = labelled_row(run)
     rec = run.sentences.loc[row]
     show(app, "Phrase", phrase=row)
@@ -297,13 +301,13 @@ def test_document_view_renders_the_pdf_page(app: AppTest, run: data.Run) -> None
 
 
 def test_the_pdf_page_of_a_corpus_read_by_url(
-    app: AppTest, run: data.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: AppTest, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     row = labelled_row(run)
     rec = run.sentences.loc[row]
     site_root = tmp_path / "site"
     shutil.copytree(CORPUS, site_root, ignore=shutil.ignore_patterns("training"))
-    monkeypatch.setattr(data, "PDF_CACHE", tmp_path / "fetched")
+    monkeypatch.setattr(pdfs, "PDF_CACHE", tmp_path / "fetched")
     with static_site(site_root) as site:
         monkeypatch.setenv("VALPUB_REVIEW_CORPUS", site.url + "/")
         show(app, "Page du PDF", doc=rec["doc_sha256"], doc_page=int(rec["page"]))
@@ -312,21 +316,21 @@ def test_the_pdf_page_of_a_corpus_read_by_url(
         fetched = [r for r in site.requests if r.endswith(".pdf")]
     assert fetched == ["/" + urllib.parse.quote(str(rec["file"]))]
     # a PDF changed since the run is not shown as if it were the one the run read
-    path = data.pdf_path(CORPUS, str(rec["file"]), str(rec["doc_sha256"]))
+    path = pdf_path(CORPUS, str(rec["file"]), str(rec["doc_sha256"]))
     assert path is not None
     changed = tmp_path / "changed"
     shutil.copytree(CORPUS, changed, ignore=shutil.ignore_patterns("training"))
     with (changed / str(rec["file"])).open("ab") as fh:
         fh.write(b"\n% edited after the run\n")
-    assert data.pdf_path(changed, str(rec["file"]), str(rec["doc_sha256"])) is None
+    assert pdf_path(changed, str(rec["file"]), str(rec["doc_sha256"])) is None
     monkeypatch.setenv("VALPUB_REVIEW_CORPUS", str(changed))
     show(app, "Page du PDF", doc=rec["doc_sha256"], doc_page=int(rec["page"]))
     assert "modifié depuis le run" in app.warning[0].value and not app.get("image")
 
 
-def test_neighbours_are_the_surrounding_sentences(run: data.Run) -> None:
+def test_neighbours_are_the_surrounding_sentences(run: Run) -> None:
     row = labelled_row(run)
-    around = data.neighbours(run, row)
+    around = neighbours(run, row)
     doc = run.sentences[run.sentences["doc_sha256"] == run.sentences.at[row, "doc_sha256"]]
     ordered = doc.sort_values(["page", "start"]).index.tolist()
     k = ordered.index(row)
@@ -358,10 +362,10 @@ def test_review_command_refuses_an_empty_output_folder(tmp_path: Path) -> None:
     assert command[command.index("--") + 1 :][:2] == ["--out", str(tmp_path.resolve())]
 
 
-def test_labels_round_trip_through_the_store_helpers(run: data.Run) -> None:
+def test_labels_round_trip_through_the_store_helpers(run: Run) -> None:
     row = labelled_row(run)
-    current = data.run_labels(run, row)["public_value"]
-    judgement = data.make_judgement(run, row, "public_value", current[0], "reject", "A", current)
+    current = run_labels(run, row)["public_value"]
+    judgement = make_judgement(run, row, "public_value", current[0], "reject", "A", current)
     assert current[0] not in judgement.labels
     frame = pd.DataFrame(
         [
@@ -375,8 +379,8 @@ def test_labels_round_trip_through_the_store_helpers(run: data.Run) -> None:
             }
         ]
     )
-    assert data.current_labels(run, row, frame, "A")["public_value"] == judgement.labels
-    assert data.current_labels(run, row, frame, "B")["public_value"] == current
+    assert current_labels(run, row, frame, "A")["public_value"] == judgement.labels
+    assert current_labels(run, row, frame, "B")["public_value"] == current
 
 
 def test_review_command_without_streamlit_says_which_extra_to_install(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from flows.review_cmd import register
-from review.auth import check_password, hash_password, is_loopback, login_mode, read_secrets
+from nlp.netaddr import is_loopback
+from review.auth import check_password, hash_password, login_mode, read_secrets
 from tests.review_fixtures import CORPUS, ROOT, review_run
 
 __all__ = ["review_run"]  # the fixture, imported for pytest

@@ -23,7 +23,9 @@ import pytest
 
 from nlp.annotations import AnnotationStore
 from nlp.codebook import SCHEMES
-from review import data
+from review.documents import first_labelled_row
+from review.judgements import run_labels
+from review.run import load_run
 from tests.review_fixtures import CORPUS, review_run
 
 __all__ = ["review_run"]  # the fixture, imported for pytest
@@ -103,10 +105,10 @@ def server(review_run: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 def test_reject_a_label_in_chromium(server: tuple[str, str], review_run: Path) -> None:
     url, store_url = server
-    run = data.load_run(review_run)
-    row = data.first_labelled_row(run)
+    run = load_run(review_run)
+    row = first_labelled_row(run)
     assert row is not None
-    labels = data.run_labels(run, row)
+    labels = run_labels(run, row)
     scheme = next(s for s in SCHEMES if labels[s])
     label = labels[scheme][0]
     name = run.label_name(scheme, label)
