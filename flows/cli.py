@@ -86,8 +86,12 @@ def run(
     max_mb: Annotated[float, typer.Option(help="Largest file accepted, MiB.")] = 200.0,
     force: Annotated[bool, typer.Option(help="Redo work even when stored results exist.")] = False,
     ocr: Annotated[
-        bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
-    ] = False,
+        bool,
+        typer.Option(
+            help="OCR pages without a text layer (scans) when Tesseract with French data is "
+            "installed; --no-ocr leaves them unread."
+        ),
+    ] = True,
     fail_on_error: Annotated[bool, typer.Option(help="Exit 1 when a document failed.")] = False,
     models: Annotated[
         Path | None,
@@ -197,6 +201,7 @@ def run(
         _fail(str(exc))
         return
     _print_documents(rows)
+    _print_ocr(rows, ocr)
     _print_tagging(out / "sentences.parquet", time.monotonic() - started)
     typer.echo(f"\nOutputs in {out.resolve()}:")
     typer.echo(f"  {out / 'documents.parquet'} (and .csv): one row per document, with status")
@@ -293,6 +298,25 @@ def _print_documents(rows: list[dict[str, object]]) -> None:
     pages = sum(int(str(r["pages"] or 0)) for r in rows)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     typer.echo(f"{len(rows)} documents ({summary}), {pages} pages")
+
+
+def _print_ocr(rows: list[dict[str, object]], ocr: bool) -> None:
+    """Pages read by OCR, and pages left unread with the one step that would read them."""
+    from nlp.ocr import INSTALL_HINT, ocr_unavailable
+
+    read = sum(int(str(r.get("pages_ocr") or 0)) for r in rows)
+    unread = sum(int(str(r.get("pages_needing_ocr") or 0)) for r in rows)
+    if read:
+        typer.echo(f"{read} pages read by OCR (Tesseract); their sentences have ocr = true")
+    if not unread:
+        return
+    why = ocr_unavailable() if ocr else None
+    if not ocr:
+        typer.echo(f"{unread} pages without a text layer left unread (--no-ocr)")
+    elif why:
+        typer.echo(f"{unread} pages without a text layer left unread: {why}. {INSTALL_HINT}")
+    else:
+        typer.echo(f"{unread} pages without a text layer where OCR found no text")
 
 
 def _print_tagging(path: Path, seconds: float | None = None) -> None:
@@ -507,8 +531,9 @@ def extract(
     timeout: Annotated[float, typer.Option(help="Time limit per document, seconds.")] = 300.0,
     text: Annotated[bool, typer.Option(help="Print the clean text of each page.")] = False,
     ocr: Annotated[
-        bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
-    ] = False,
+        bool,
+        typer.Option(help="OCR pages without a text layer (where Tesseract with French is)."),
+    ] = True,
 ) -> None:
     """Extract PDFs and print their status (and text with --text), without storing anything.
 

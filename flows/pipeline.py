@@ -366,10 +366,11 @@ def _extract_remote(
 def _reusable(out: Path, sha256: str, force: bool, ocr: bool) -> DocumentReport | None:
     """The stored extraction of ``sha256``, unless it must be redone.
 
-    Redone with ``force``, or when OCR is asked for now and the document has scanned pages.
+    Redone with ``force``, or when OCR is asked for now and the document has pages that
+    need it which OCR has not tried to read yet (it was off or not installed).
     """
     cached = None if force else cached_report(out, sha256)
-    if cached is not None and ocr and cached.pages_needing_ocr:
+    if cached is not None and ocr and cached.pages_needing_ocr and not cached.ocr_tried:
         return None
     return cached
 
@@ -860,7 +861,7 @@ def _process_corpus(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
     force: bool = False,
-    ocr: bool = False,
+    ocr: bool = True,
     models: Path | None = None,
     classifier: bool = True,
     train: bool = True,
@@ -1177,7 +1178,7 @@ def pipeline_job(
     dask_address: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    ocr: bool = False,
+    ocr: bool = True,
     models: str | None = None,
     classifier: bool = True,
     train: bool = True,

@@ -97,6 +97,7 @@ class DocumentReport:
     pages_with_text: int = 0
     pages_needing_ocr: int = 0
     pages_ocr: int = 0
+    ocr_tried: bool = False  # Tesseract read the pages that needed it (whatever it found)
     seconds: float = 0.0
     extractor_version: str = EXTRACTOR_VERSION
 
@@ -186,27 +187,28 @@ def iter_pages(
     installed; their ``ocr`` flag says so.
     """
     report = report if report is not None else DocumentReport(str(path), doc_sha256, 0)
-    reader = _ocr_reader(path, password, report) if ocr else None
+    reader = _ocr_reader(path, password) if ocr else None
+    report.ocr_tried = reader is not None
     try:
         for page in _iter_layout_pages(path, doc_sha256, report, password):
             if reader is not None and page.needs_ocr:
-                page = replace(page, text=reader.read(page.page), needs_ocr=False, ocr=True)
-                report.pages_ocr += 1
-                report.pages_needing_ocr -= 1
+                text = reader.read(page.page)
+                # a picture without words (a plan, a photo) stays a page without text
+                if sum(ch.isalnum() for ch in text) >= MIN_PAGE_ALNUM:
+                    page = replace(page, text=text, needs_ocr=False, ocr=True)
+                    report.pages_ocr += 1
+                    report.pages_needing_ocr -= 1
             yield page
     finally:
         if reader is not None:
             reader.close()
 
 
-def _ocr_reader(path: Path, password: str, report: DocumentReport) -> Any:
+def _ocr_reader(path: Path, password: str) -> Any:
+    """A page reader, or None where OCR cannot run (the run says so once, at its end)."""
     from nlp.ocr import PageReader, ocr_unavailable
 
-    why = ocr_unavailable()
-    if why:
-        report.reason = _join(report.reason, f"OCR requested but unavailable: {why}")
-        return None
-    return PageReader(path, password)
+    return None if ocr_unavailable() else PageReader(path, password)
 
 
 def _iter_layout_pages(

@@ -1,8 +1,9 @@
 """Optional OCR of page images with Tesseract (French), for scans without a text layer.
 
-Opt-in: needs the ``ocr`` extra (pytesseract) and the Tesseract program with its French
-data (Debian: ``apt-get install tesseract-ocr tesseract-ocr-fra``). Pages are rendered
-with pypdfium2, which pdfplumber already depends on.
+Used by default where the Tesseract program and its French data are installed
+(Debian: ``apt-get install tesseract-ocr tesseract-ocr-fra``); pytesseract, which
+drives it, is a dependency of valpub. Pages are rendered with pypdfium2, which
+pdfplumber already depends on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from nlp.textclean import normalize_chars
 
 DEFAULT_DPI = 300
 LANGUAGE = "fra"
+#: What installs everything OCR needs, said once at the end of a run that needed it.
+INSTALL_HINT = (
+    "To read them: sudo apt-get install tesseract-ocr tesseract-ocr-fra "
+    "(Debian, Ubuntu), then run again"
+)
 
 
 def ocr_unavailable() -> str | None:
@@ -24,15 +30,15 @@ def ocr_unavailable() -> str | None:
     try:
         import pytesseract
     except ImportError:
-        return "pytesseract is not installed (pip install 'valpub[ocr]')"
+        return "pytesseract is not installed (pip install pytesseract)"
     if shutil.which("tesseract") is None:
-        return "the tesseract program is not installed (apt-get install tesseract-ocr)"
+        return "the Tesseract program is not installed"
     try:
         languages = pytesseract.get_languages(config="")
     except Exception as exc:  # tesseract present but broken
         return f"tesseract does not run: {exc}"
     if LANGUAGE not in languages:
-        return "Tesseract has no French data (apt-get install tesseract-ocr-fra)"
+        return "Tesseract has no French data"
     return None
 
 

@@ -286,6 +286,7 @@ SENTENCE_COLUMNS = [
     "end",
     "text",
     "is_heading",
+    "ocr",
     *SCHEMES,
     "sources",
     "scores",

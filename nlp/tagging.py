@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,15 @@ def lexicon_fingerprint(directory: Path) -> str:
     return h.hexdigest()[:12]
 
 
+#: Version of the tagged-sentence rows (columns, segmentation): stored ones of another
+#: version are tagged again.
+TAGGED_VERSION = "2"
+
+
 def model_key(fingerprint: str, model_version: str | None) -> str:
-    """Cache key of tagged sentences: the lexicon fingerprint and the model version."""
-    return f"{fingerprint}-{model_version}" if model_version else fingerprint
+    """Cache key of tagged sentences: row version, lexicon fingerprint and model version."""
+    key = f"v{TAGGED_VERSION}-{fingerprint}"
+    return f"{key}-{model_version}" if model_version else key
 
 
 def tag_document(
@@ -59,12 +65,21 @@ def tag_document(
     model's version ("" without one). ``evidence`` is JSON
     ``{scheme: {label: [[entry_id, surface, start, end], ...]}}`` with offsets into
     the page text: what the lexicons matched, whether or not the label was kept.
+    ``ocr`` says the sentence was read by OCR from a page image (it may hold OCR errors).
     """
     versions = json.dumps(matcher.versions, sort_keys=True)
     rows: list[dict[str, Any]] = []
     found: list[Any] = []
-    usable = (p for p in pages if p.text.strip())
-    for sentence, tags in tag_pages(nlp, matcher, usable, batch_size=batch_size):
+    ocr_pages: set[int] = set()
+
+    def usable() -> Iterator[Page]:
+        for page in pages:
+            if page.text.strip():
+                if page.ocr:
+                    ocr_pages.add(page.page)
+                yield page
+
+    for sentence, tags in tag_pages(nlp, matcher, usable(), batch_size=batch_size):
         row: dict[str, Any] = {
             "doc_sha256": sentence.doc_sha256,
             "page": sentence.page,
@@ -72,6 +87,7 @@ def tag_document(
             "end": sentence.end,
             "text": sentence.text,
             "is_heading": sentence.is_heading,
+            "ocr": sentence.page in ocr_pages,
             "evidence": json.dumps(
                 {
                     scheme: {

@@ -196,17 +196,21 @@ def slow_pdf(path: Path, operations: int = 400_000) -> Path:
     return raw_pdf(path, [op * operations])
 
 
-def scanned_text_pdf(path: Path, lines: list[str]) -> Path:
-    """A page that is only a picture of printed text (a scan of a typed page)."""
+def scanned_text_pdf(path: Path, lines: list[str], dpi: int = 200, points: float = 14.4) -> Path:
+    """A page that is only a picture of printed text (a scan of a typed A4 page).
+
+    ``dpi`` is the scan's resolution, ``points`` the size of the typed characters.
+    """
     import reportlab
     from PIL import Image, ImageDraw, ImageFont
     from reportlab.lib.utils import ImageReader
 
-    font = ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"), 40)
-    img = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi
+    pixels = round(points / 72 * dpi)
+    font = ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"), pixels)
+    img = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
     draw = ImageDraw.Draw(img)
     for i, line in enumerate(lines):
-        draw.text((150, 200 + 70 * i), line, fill=0, font=font)
+        draw.text((dpi * 3 // 4, dpi + round(1.75 * pixels) * i), line, fill=0, font=font)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     buf.seek(0)

@@ -236,3 +236,49 @@ def test_ocr_reads_scanned_pages_when_asked(tmp_path: Path) -> None:
     assert report.status == "ocr", report.reason
     assert report.pages_ocr == 1 and pages[0].ocr and not pages[0].needs_ocr
     assert "données" in pages[0].text and "numériques" in pages[0].text
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def test_ocr_character_error_rate_at_300_dpi(tmp_path: Path) -> None:
+    """A typed page scanned at 300 dpi is read with at most 3 % of characters wrong."""
+    from nlp.ocr import ocr_unavailable
+    from tests.pdfgen import scanned_text_pdf
+
+    why = ocr_unavailable()
+    if why:
+        pytest.skip(f"OCR not installed: {why}")
+    lines = [
+        "Le conseil municipal approuve le schéma directeur du numérique",
+        "pour les années 2024 à 2027. Il prévoit l'ouverture des données",
+        "publiques, un guichet en ligne pour les démarches des habitants",
+        "et des ateliers d'accompagnement dans les quartiers prioritaires.",
+        "Les associations seront consultées avant chaque étape du projet ;",
+        "un budget de 120 000 euros est inscrit au titre de l'exercice.",
+    ]
+    pdf = scanned_text_pdf(tmp_path / "scan.pdf", lines, dpi=300, points=11)
+    report, pages = extract(pdf, ocr=True)
+    assert report.status == "ocr", report.reason
+    expected = " ".join(lines)
+    read = " ".join(pages[0].text.split())
+    errors = _edit_distance(expected, read)
+    assert errors / len(expected) <= 0.03, (errors, read)
+
+
+def test_ocr_leaves_a_picture_without_words_needing_ocr(tmp_path: Path) -> None:
+    from nlp.ocr import ocr_unavailable
+
+    if ocr_unavailable():
+        pytest.skip("OCR not installed")
+    pdf = image_only_pdf(tmp_path / "plan.pdf", pages=1)
+    report, pages = extract(pdf, ocr=True)
+    assert report.status == "needs_ocr" and report.pages_ocr == 0
+    assert pages[0].needs_ocr and not pages[0].ocr

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from nlp.codebook import CODEBOOK_LABELS
-from tests.pdfgen import image_only_pdf, text_pdf
+from tests.pdfgen import image_only_pdf, scanned_text_pdf, text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME
 
 VALPUB = Path(sys.executable).parent / "valpub"
@@ -167,6 +168,49 @@ def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
     assert (again["model_version"] == second_version).all()
     assert (out / "pages" / f"{sha}.jsonl").stat().st_mtime_ns == pages_mtime
     assert len(list((out / "sentences").glob(f"{sha}.*.parquet"))) == 1  # stale one removed
+
+
+def test_run_reads_scans_by_default_and_flags_what_ocr_read(
+    tmp_path: Path, prefect_api: dict[str, str]
+) -> None:
+    from nlp.ocr import ocr_unavailable
+
+    if ocr_unavailable():
+        pytest.skip("Tesseract with French data is not installed")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    scanned_text_pdf(corpus / "scan.pdf", ["La commune publie les données", "de ses services."])
+    image_only_pdf(corpus / "plan.pdf", pages=1)
+    text_pdf(corpus / "texte.pdf", [[TEXT]])
+    out = tmp_path / "out"
+    args = ("--corpus", str(corpus), "--out", str(out), "--no-classifier")
+    done = run(*args, cwd=tmp_path, server=prefect_api)
+    assert done.returncode == 0, done.stderr[-2000:]
+    docs = pd.read_parquet(out / "documents.parquet").set_index("file")
+    assert docs["status"].to_dict() == {
+        "scan.pdf": "ocr",
+        "plan.pdf": "needs_ocr",
+        "texte.pdf": "ok",
+    }
+    assert "1 pages read by OCR" in done.stdout
+    assert "1 pages without a text layer where OCR found no text" in done.stdout
+    sentences = pd.read_parquet(out / "sentences.parquet")
+    by_file = sentences.groupby("file")["ocr"].all().to_dict()
+    assert by_file == {"scan.pdf": True, "texte.pdf": False}
+
+    # the picture OCR could not read is not read again on the next run
+    plan = out / "pages" / f"{docs.loc['plan.pdf', 'sha256']}.jsonl"
+    mtime = plan.stat().st_mtime_ns
+    text_pdf(corpus / "autre.pdf", [[TEXT]])
+    assert run(*args, cwd=tmp_path, server=prefect_api).returncode == 0
+    assert plan.stat().st_mtime_ns == mtime
+
+    # --no-ocr leaves scans unread and says so
+    off = run(*args, "--no-ocr", "--force", cwd=tmp_path, server=prefect_api)
+    assert off.returncode == 0, off.stderr[-2000:]
+    statuses = pd.read_parquet(out / "documents.parquet").set_index("file")["status"]
+    assert statuses["scan.pdf"] == "needs_ocr"
+    assert "2 pages without a text layer left unread (--no-ocr)" in off.stdout
 
 
 def test_run_refuses_a_missing_corpus_with_a_clear_message(tmp_path: Path) -> None:
