@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flows.console import fail, setup_logging
 from flows.model_cmds import (
     DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
@@ -57,11 +58,6 @@ StoreOption = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
 def _open_store(url: str | None, out: Path) -> tuple[AnnotationStore, str]:
     import sqlalchemy as sa
 
@@ -73,7 +69,7 @@ def _open_store(url: str | None, out: Path) -> tuple[AnnotationStore, str]:
     try:
         return AnnotationStore(url), shown
     except (NlpError, sa.exc.SQLAlchemyError) as exc:
-        _fail(f"cannot open the annotation store {shown}: {exc}")
+        fail(f"cannot open the annotation store {shown}: {exc}")
 
 
 def _label_names(lexicons: Path) -> dict[str, dict[str, str]]:
@@ -136,7 +132,6 @@ def export_cmd(
     """
     import pandas as pd
 
-    from flows.cli import _setup_logging
     from flows.local_server import prefect_environment
     from nlp.active import (
         SelectionConfig,
@@ -152,10 +147,10 @@ def export_cmd(
     from nlp.store import atomic_open, write_json
 
     if not corpus.is_dir():
-        _fail(f"corpus folder {corpus} does not exist")
+        fail(f"corpus folder {corpus} does not exist")
     if n <= 0 or per_document <= 0:
-        _fail("--n and --per-document must be positive")
-    _setup_logging(False)
+        fail("--n and --per-document must be positive")
+    setup_logging(False)
     out.mkdir(parents=True, exist_ok=True)
     prefect_environment()
     from flows.pipeline import run_pipeline
@@ -165,10 +160,10 @@ def export_cmd(
     try:
         run_pipeline(corpus, out, workers or default_workers(), models=models, train=train)
     except NlpError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     path = out / "sentences.parquet"
     if not path.is_file():
-        _fail(f"the run wrote no {path}")
+        fail(f"the run wrote no {path}")
     sentences = pd.read_parquet(path)
     thresholds, version = _thresholds(models)
     annotations, shown = _open_store(store, out)
