@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flows.console import fail, setup_logging
-from flows.model_cmds import (
+from flows.defaults import (
     DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
+)
+from flows.model_cmds import (
     CorpusOption,
     HeldoutOption,
     LexiconsOption,

@@ -215,7 +215,7 @@ def _unchanged_run(
     """
     import pandas as pd
 
-    from flows.model_cmds import DEFAULT_LEXICONS, adopt_shipped
+    from flows.defaults import DEFAULT_LEXICONS, adopt_shipped
     from nlp.store import (
         OutputBusyError,
         corpus_documents,

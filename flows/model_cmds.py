@@ -9,20 +9,29 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import subprocess
 import sys
 import time
-import warnings
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+from flows.defaults import (
+    DEFAULT_CORPUS,
+    DEFAULT_HELDOUT,
+    DEFAULT_LEXICONS,
+    DEFAULT_MODELS,
+    DEFAULT_REAL,
+    DEFAULT_TRAIN,
+    ROOT,
+    SHIPPED_MODELS,
+)
+from flows.tagging import load_nlp, quiet_sklearn
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -31,19 +40,6 @@ if TYPE_CHECKING:
     from nlp.classify import SentenceClassifier, TrainConfig
     from nlp.lexicon import LexiconMatcher
     from nlp.training import Example, Resolution
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LEXICONS = ROOT / "lexicons"
-TRAINING = ROOT / "corpus" / "training"
-DEFAULT_TRAIN = TRAINING / "train.jsonl"
-DEFAULT_HELDOUT = TRAINING / "heldout.jsonl"
-DEFAULT_REAL = TRAINING / "real_annotations.jsonl"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-DEFAULT_MODELS = Path("outputs") / "models"
-SHIPPED_MODELS = ROOT / "models"
-"""The model shipped in the repository (a registry with one version), trained with the
-real annotations: what a fresh output folder starts from."""
-BATCH = 512
 
 models_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stored model versions.")
 
@@ -68,11 +64,6 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _quiet_sklearn() -> None:
-    # a label absent from a cross-validation fold is expected on small data
-    warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
-
-
 def code_version() -> str:
     """The git commit of the code (with ``+dirty`` when files changed), or ``unknown``."""
     try:
@@ -93,17 +84,6 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
-
-
-def _load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
-    from flows.tagging import lemma_memo, one_blas_thread
-    from nlp.lexicon import LexiconMatcher, load_lexicons
-    from nlp.segment import load_pipeline
-
-    one_blas_thread()
-    loaded = load_lexicons(lexicons)  # before spaCy: a broken file fails at once
-    nlp = load_pipeline()
-    return nlp, LexiconMatcher(nlp, loaded, lemma_memo())
 
 
 @dataclass
@@ -138,7 +118,7 @@ def _prepare(
     from nlp.classify import lexicon_matrix, lexicon_tags
     from nlp.training import Resolution, load_examples, load_standoff, resolve_standoff
 
-    nlp, matcher = _load_nlp(lexicons)
+    nlp, matcher = load_nlp(lexicons)
     data = _Data(nlp, matcher, load_examples(train), load_examples(heldout), Resolution())
     if not use_real:
         data.real.skipped_reason = "disabled (--without-real)"
@@ -379,7 +359,7 @@ def train_model(
     from nlp.models import ModelError, Registry, model_card
     from nlp.training import data_fingerprint
 
-    _quiet_sklearn()
+    quiet_sklearn()
     started = time.perf_counter()
     data = _prepare(lexicons, train_file, heldout, real, corpus, with_real, extra, outputs)
     config = TrainConfig(c=c, folds=folds)
@@ -477,7 +457,7 @@ def evaluate_cmd(
     from nlp.classify import TrainConfig
     from nlp.models import model_card
 
-    _quiet_sklearn()
+    quiet_sklearn()
     data = _prepare(lexicons, train_file, heldout, real, corpus, True)
     config = TrainConfig(c=c, folds=folds)
     report: dict[str, Any] = {
@@ -534,180 +514,6 @@ def evaluate_cmd(
 # --------------------------------------------------------------------------- tag-text
 
 
-#: Longest text tag-text accepts: a sentence or a paragraph, not a whole document.
-MAX_TEXT = 100_000
-
-
-def _read_lines(handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
-    """Non-blank lines with their numbers; ``None`` for a line that is not UTF-8."""
-    for number, raw in enumerate(handle, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            yield number, None
-            continue
-        if line.strip():
-            yield number, line
-
-
-def _parse(number: int, line: str | None) -> tuple[Any, str] | str:
-    """``(id, text)`` or an error message naming the line."""
-    if line is None:
-        return f"line {number}: not UTF-8 text"
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return f"line {number}: invalid JSON ({exc.msg})"
-    if not isinstance(obj, dict) or "id" not in obj:
-        return f"line {number}: expected an object with 'id' and 'text'"
-    text = obj.get("text")
-    if not isinstance(text, str):
-        return f"line {number}: 'text' must be a string"
-    if len(text) > MAX_TEXT:
-        return (
-            f"line {number}: text of {len(text):,} characters "
-            f"(at most {MAX_TEXT:,}: a sentence, not a document)"
-        )
-    return obj["id"], text
-
-
-#: Distinct texts whose tag-text results a :class:`Tagger` keeps (about 1 kB each).
-SEEN_TEXTS = 50_000
-
-
-def adopt_shipped(models: Path) -> str | None:
-    """The current version of ``models``, adopting the shipped model when it has none."""
-    from nlp.models import Registry
-
-    registry = Registry(models)
-    if registry.current() is None:
-        adopted = registry.adopt(Registry(SHIPPED_MODELS))
-        if adopted is not None:
-            _err(f"using the shipped model {adopted} (trained with real annotations)")
-    return registry.current()
-
-
-class Tagger:
-    """spaCy, lexicons and the current model, loaded once, tagging batches of texts."""
-
-    def __init__(self, lexicons: Path, models: Path, version: str | None = None) -> None:
-        """Load everything; without a model, tag with the lexicons only (said on stderr)."""
-        from nlp.classify import SentenceClassifier
-        from nlp.models import ModelError, Registry
-
-        self.nlp, self.matcher = _load_nlp(lexicons)
-        self._seen: OrderedDict[str, str] = OrderedDict()
-        if version is None:
-            adopt_shipped(models)
-        registry = Registry(models)
-        self.classifier: SentenceClassifier | None = None
-        try:
-            self.classifier = SentenceClassifier(registry.load(version))
-        except ModelError as exc:
-            if version is not None:
-                raise
-            _err(f"no trained model ({exc}): tagging with the lexicons only")
-
-    def tag(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        """Labels, scores, sources and evidence for each text."""
-        from nlp.classify import lexicon_only_predictions, lexicon_tags
-
-        tags = lexicon_tags(self.nlp, self.matcher, texts, batch_size=BATCH)
-        if self.classifier is None:
-            preds = lexicon_only_predictions(texts, tags)
-        else:
-            preds = self.classifier.predict(texts, tags)
-        return [
-            {
-                "labels": p.labels,
-                "scores": p.scores,
-                "sources": p.sources,
-                "evidence": p.evidence,
-            }
-            for p in preds
-        ]
-
-    def forget(self) -> None:
-        """Drop the kept results (:meth:`tag_lines`): the next texts are all tagged anew."""
-        self._seen.clear()
-
-    def tag_lines(self, batch: Sequence[tuple[Any, str]]) -> list[str]:
-        """``valpub tag-text``'s output line (JSON, newline-ended) for each ``(id, text)``.
-
-        A text is tagged once however often it occurs: real documents repeat a third of
-        their sentences (headers, formulas of council minutes). The results of the last
-        :data:`SEEN_TEXTS` distinct texts are kept for later batches; a text's result
-        does not depend on the others, so the output is the same as without.
-        """
-        todo = list(dict.fromkeys(t for _id, t in batch if t not in self._seen))
-        for text, result in zip(todo, self.tag(todo), strict=True):
-            # the object's members without its braces: the line adds "id" in front
-            self._seen[text] = json.dumps(result, ensure_ascii=False)[1:-1]
-        lines = []
-        for ident, text in batch:
-            self._seen.move_to_end(text)
-            lines.append(f'{{"id": {json.dumps(ident, ensure_ascii=False)}, {self._seen[text]}}}\n')
-        while len(self._seen) > SEEN_TEXTS:
-            self._seen.popitem(last=False)
-        return lines
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-#: The tagger that forked tag-text workers inherit (set in the parent just before forking).
-_FORKED_TAGGER: Tagger | None = None
-
-
-def _tag_in_worker(batch: list[tuple[Any, str]]) -> list[str]:
-    assert _FORKED_TAGGER is not None
-    return _FORKED_TAGGER.tag_lines(batch)
-
-
-def tag_batches(
-    tagger: Tagger, batches: Iterator[list[tuple[Any, str]]], workers: int
-) -> Iterator[tuple[list[tuple[Any, str]], list[str]]]:
-    """Each batch of ``(id, text)`` with its output lines (:meth:`Tagger.tag_lines`), in order.
-
-    The lines are made where the tagging runs, so the parent process only writes them.
-
-    With ``workers`` > 1 and more than one batch, batches are tagged in that many forked
-    processes, which share the loaded spaCy pipeline, lexicons and model (copy on
-    write): spaCy's lemmas are CPU-bound, so processes are what scale. At most two
-    batches per worker are in flight, so memory does not grow with the input.
-    """
-    global _FORKED_TAGGER
-    first = next(batches, None)
-    second = next(batches, None)
-    if first is None:
-        return
-    if workers <= 1 or second is None:
-        for batch in itertools.chain((b for b in (first, second) if b is not None), batches):
-            yield batch, tagger.tag_lines(batch)
-        return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    _FORKED_TAGGER = tagger
-    pending: deque[tuple[list[tuple[Any, str]], Future[list[str]]]] = deque()
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for batch in itertools.chain((first, second), batches):
-                pending.append((batch, pool.submit(_tag_in_worker, batch)))
-                if len(pending) >= 2 * workers:
-                    done, future = pending.popleft()
-                    yield done, future.result()
-            while pending:
-                done, future = pending.popleft()
-                yield done, future.result()
-    finally:
-        _FORKED_TAGGER = None
-
-
 def tag_text_cmd(
     in_: Annotated[str, typer.Option("--in", help="JSONL input file, or - for stdin.")] = "-",
     out: Annotated[str, typer.Option("--out", help="JSONL output file, or - for stdout.")] = "-",
@@ -727,10 +533,11 @@ def tag_text_cmd(
 
     Example: valpub tag-text --in sentences.jsonl --out tagged.jsonl
     """
+    from flows.tag_text import BATCH, Tagger, cores, parse_line, read_lines, tag_batches
     from nlp.errors import NlpError
     from nlp.store import atomic_open
 
-    _quiet_sklearn()
+    quiet_sklearn()
     # the files first: a wrong path should not wait for the models to load
     try:
         source = sys.stdin.buffer if in_ == "-" else open(in_, "rb")  # noqa: SIM115
@@ -747,8 +554,8 @@ def tag_text_cmd(
     def batches() -> Iterator[list[tuple[Any, str]]]:
         nonlocal errors
         batch: list[tuple[Any, str]] = []
-        for number, line in _read_lines(source):
-            parsed = _parse(number, line)
+        for number, line in read_lines(source):
+            parsed = parse_line(number, line)
             if isinstance(parsed, str):
                 _err(f"error: {parsed}")
                 errors += 1
@@ -764,7 +571,7 @@ def tag_text_cmd(
     target = contextlib.nullcontext(sys.stdout) if out == "-" else atomic_open(Path(out))
     try:
         with target as sink:
-            for _batch, lines in tag_batches(tagger, batches(), workers or _cores()):
+            for _batch, lines in tag_batches(tagger, batches(), workers or cores()):
                 sink.writelines(lines)
             sink.flush()
     except OSError as exc:

@@ -516,7 +516,7 @@ def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
     with the real annotations). Only when none loads is a model trained here, from the
     written sentences alone (about 35 s): a fallback, much weaker on real documents.
     """
-    from flows.model_cmds import adopt_shipped
+    from flows.defaults import adopt_shipped
     from nlp.models import ModelError, Registry
 
     registry = Registry(models)
