@@ -42,14 +42,14 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from flows.model_cmds import (
+from flows.defaults import (
     DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
-    _prepare,
 )
+from flows.training_data import prepare
 from nlp.classify import best_thresholds, combine, lexicon_labels
 from nlp.codebook import CODEBOOK_LABELS
 from nlp.evaluation import bootstrap_prf, grouped_folds
@@ -248,7 +248,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"{args.corpus} is absent: the comparison needs the real corpus")
-    data = _prepare(
+    data = prepare(
         DEFAULT_LEXICONS,
         DEFAULT_TRAIN,
         DEFAULT_HELDOUT,

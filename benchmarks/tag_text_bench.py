@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.model_cmds import BATCH, DEFAULT_LEXICONS, DEFAULT_TRAIN, Tagger, tag_batches
+from flows.defaults import DEFAULT_LEXICONS, DEFAULT_TRAIN
+from flows.tag_text import BATCH, Tagger, tag_batches
 from nlp.classify import lexicon_matrix, lexicon_tags
 from nlp.training import load_examples
 

@@ -9,7 +9,7 @@
    annotators and Cohen's kappa per label.
 3. ``retrain`` trains on the shipped sentences, the real-sentence annotations and the
    store's judgements, and promotes the new model only when it is not worse on the
-   held-out sets (or with ``--force``).
+   held-out sets (or with ``--force``): :func:`flows.train.retrain` does the work.
 
 The lead mounts them with :func:`register`.
 """
@@ -18,22 +18,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.model_cmds import (
+from flows.console import fail, setup_logging
+from flows.defaults import (
     DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
+)
+from flows.model_cmds import (
+    COption,
     CorpusOption,
+    FoldsOption,
+    ForceOption,
     HeldoutOption,
     LexiconsOption,
+    PromoteOption,
     RealOption,
     TrainOption,
+    WithRealOption,
+    exit_not_promoted,
 )
+from flows.train import NotPromotedError, retrain
+from flows.training_data import StoreUnavailableError, open_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,23 +68,11 @@ StoreOption = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
 def _open_store(url: str | None, out: Path) -> tuple[AnnotationStore, str]:
-    import sqlalchemy as sa
-
-    from nlp.annotations import AnnotationStore, store_url
-    from nlp.errors import NlpError
-
-    url = url or store_url(out)
-    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     try:
-        return AnnotationStore(url), shown
-    except (NlpError, sa.exc.SQLAlchemyError) as exc:
-        _fail(f"cannot open the annotation store {shown}: {exc}")
+        return open_store(url, out)
+    except StoreUnavailableError as exc:
+        fail(str(exc))
 
 
 def _label_names(lexicons: Path) -> dict[str, dict[str, str]]:
@@ -136,7 +135,6 @@ def export_cmd(
     """
     import pandas as pd
 
-    from flows.cli import _setup_logging
     from flows.local_server import prefect_environment
     from nlp.active import (
         SelectionConfig,
@@ -152,10 +150,10 @@ def export_cmd(
     from nlp.store import atomic_open, write_json
 
     if not corpus.is_dir():
-        _fail(f"corpus folder {corpus} does not exist")
+        fail(f"corpus folder {corpus} does not exist")
     if n <= 0 or per_document <= 0:
-        _fail("--n and --per-document must be positive")
-    _setup_logging(False)
+        fail("--n and --per-document must be positive")
+    setup_logging(False)
     out.mkdir(parents=True, exist_ok=True)
     prefect_environment()
     from flows.pipeline import run_pipeline
@@ -165,10 +163,10 @@ def export_cmd(
     try:
         run_pipeline(corpus, out, workers or default_workers(), models=models, train=train)
     except NlpError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     path = out / "sentences.parquet"
     if not path.is_file():
-        _fail(f"the run wrote no {path}")
+        fail(f"the run wrote no {path}")
     sentences = pd.read_parquet(path)
     thresholds, version = _thresholds(models)
     annotations, shown = _open_store(store, out)
@@ -293,49 +291,6 @@ def import_cmd(
         raise typer.Exit(1)
 
 
-def predicted_labels(path: Path) -> dict[str, dict[str, list[str]]]:
-    """Final labels of every sentence of a run, by store sentence key (empty without a run)."""
-    import pandas as pd
-
-    from nlp.annotations import sentence_key
-    from nlp.codebook import SCHEMES
-
-    if not path.is_file():
-        return {}
-    frame = pd.read_parquet(path)
-    out: dict[str, dict[str, list[str]]] = {}
-    for row in frame.to_dict("records"):
-        key = sentence_key(str(row["text"]), row["doc_sha256"], int(row["page"]), int(row["start"]))
-        out[key] = {s: [str(v) for v in row[s]] for s in SCHEMES if s in row}
-    return out
-
-
-def evaluation_documents(out: Path, corpus: Path) -> tuple[set[str], dict[str, str]]:
-    """Evaluation-only patterns of ``corpus`` and the file of every known document sha256.
-
-    Files come from the run's ``documents.parquet`` and the corpus ``manifest.csv`` (its
-    ``sha256`` column, when it has one).
-    """
-    import pandas as pd
-
-    from nlp.active import evaluation_only
-
-    patterns = evaluation_only(corpus)
-    files: dict[str, str] = {}
-    if not patterns:
-        return patterns, files
-    manifest = corpus / "manifest.csv"
-    if manifest.is_file():
-        table = pd.read_csv(manifest, dtype=str)
-        if {"sha256", "file"} <= set(table.columns):
-            files.update(zip(table["sha256"], table["file"], strict=True))
-    documents = out / "documents.parquet"
-    if documents.is_file():
-        table = pd.read_parquet(documents, columns=["sha256", "file"])
-        files.update(zip(table["sha256"].astype(str), table["file"].astype(str), strict=True))
-    return patterns, files
-
-
 def retrain_cmd(
     out: OutOption = Path("outputs"),
     store: StoreOption = None,
@@ -347,15 +302,11 @@ def retrain_cmd(
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
     corpus: CorpusOption = DEFAULT_CORPUS,
-    c: Annotated[float, typer.Option(help="Inverse regularisation of the models.")] = 4.0,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
-    with_real: Annotated[
-        bool, typer.Option("--with-real/--without-real", help="Train on real annotations too.")
-    ] = True,
-    promote: Annotated[
-        bool, typer.Option("--promote/--no-promote", help="Promote when not worse.")
-    ] = True,
-    force: Annotated[bool, typer.Option(help="Promote even when worse.")] = False,
+    c: COption = 4.0,
+    folds: FoldsOption = 5,
+    with_real: WithRealOption = True,
+    promote: PromoteOption = True,
+    force: ForceOption = False,
 ) -> None:
     """Retrain on shipped + real + analysts' annotations; promote only if not worse.
 
@@ -367,59 +318,26 @@ def retrain_cmd(
 
     Example: valpub retrain --out outputs
     """
-    from flows.model_cmds import train_model
-    from nlp.active import is_evaluation_only
-
-    annotations, shown = _open_store(store, out)
     try:
-        predicted = predicted_labels(out / "sentences.parquet")
-        examples = annotations.training_examples(predicted)
-        latest = annotations.latest()
-        reviewed = latest["sentence_key"].nunique() if not latest.empty else 0
-        conflicts = annotations.conflicts()
-    finally:
-        annotations.close()
-    if not predicted:
-        typer.echo(
-            f"warning: no {out / 'sentences.parquet'}: only sentences judged on every scheme "
-            "can be used",
-            err=True,
+        retrain(
+            out,
+            store=store,
+            models=models,
+            lexicons=lexicons,
+            train_file=train_file,
+            heldout=heldout,
+            real=real,
+            corpus=corpus,
+            c=c,
+            folds=folds,
+            with_real=with_real,
+            promote=promote,
+            force=force,
         )
-    conflicted = conflicts["sentence_key"].nunique() if len(conflicts) else 0
-    typer.echo(
-        f"analysts' annotations in {shown}: {reviewed} sentences reviewed, {len(examples)} "
-        f"usable; left out: {conflicted} with conflicting judgements, "
-        f"{reviewed - len(examples) - conflicted} with an unjudged scheme and no prediction"
-    )
-    patterns, files = evaluation_documents(out, corpus)
-    if patterns:
-        kept = [
-            ex
-            for ex in examples
-            if not is_evaluation_only(files.get(str(ex.provenance.get("doc_sha256")), ""), patterns)
-        ]
-        if len(kept) < len(examples):
-            typer.echo(
-                f"left out {len(examples) - len(kept)} annotated sentence(s) of evaluation-only "
-                f"documents ({corpus / 'README.md'})"
-            )
-        examples = kept
-    train_model(
-        lexicons,
-        models or out / "models",
-        train_file,
-        heldout,
-        real,
-        corpus,
-        c,
-        folds,
-        with_real,
-        promote,
-        force,
-        extra=examples,
-        extra_source=shown,
-        outputs=out,
-    )
+    except StoreUnavailableError as exc:
+        fail(str(exc))
+    except NotPromotedError as exc:
+        exit_not_promoted(exc)
 
 
 def register(app: typer.Typer) -> None:

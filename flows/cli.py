@@ -18,6 +18,8 @@ from typing import Annotated
 
 import typer
 
+from flows.console import fail as _fail
+from flows.console import setup_logging as _setup_logging
 from flows.local_server import DEFAULT_IDLE_MINUTES, free_port, prefect_environment
 from nlp.errors import NlpError
 
@@ -29,13 +31,6 @@ app = typer.Typer(
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_OUT = Path("outputs")
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
 
 
 class _ReportedOnce(logging.Filter):
@@ -57,11 +52,6 @@ class Runner(StrEnum):
 
     process = "process"
     dask = "dask"
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -230,7 +220,7 @@ def _unchanged_run(
     """
     import pandas as pd
 
-    from flows.model_cmds import DEFAULT_LEXICONS, adopt_shipped
+    from flows.defaults import DEFAULT_LEXICONS, adopt_shipped
     from nlp.store import (
         OutputBusyError,
         corpus_documents,

@@ -43,25 +43,22 @@ def retrain_job(
 ) -> str | None:
     """Retrain the classifier on the annotations, as ``valpub retrain`` does.
 
-    Runs :func:`flows.annotate_cmds.retrain_cmd`: the shipped sentences, the
-    real-sentence annotations and the analysts' judgements of the annotation store
-    (``store``, default ``OUT/annotations.db``) train a new version, promoted only when
-    it is not worse than the current one (or with ``force``). A version that is not
-    promoted is no failure: the run says so and keeps the current model. Returns the
-    current version afterwards.
+    Runs :func:`flows.train.retrain`: the shipped sentences, the real-sentence
+    annotations and the analysts' judgements of the annotation store (``store``, default
+    ``OUT/annotations.db``) train a new version, promoted only when it is not worse than
+    the current one (or with ``force``). A version that is not promoted is no failure:
+    the run says so and keeps the current model. Returns the current version afterwards.
     """
-    import typer
-
-    from flows.annotate_cmds import retrain_cmd
+    from flows.console import say
+    from flows.train import NotPromotedError, retrain
     from nlp.models import Registry
 
     logger = get_run_logger()
     models_dir = Path(models) if models else Path(out) / "models"
     try:
-        retrain_cmd(out=Path(out), store=store, models=models_dir, force=force)
-    except typer.Exit as exc:
-        if exc.exit_code != 1:
-            raise RuntimeError(f"valpub retrain stopped (exit code {exc.exit_code})") from exc
+        retrain(Path(out), store=store, models=models_dir, force=force)
+    except NotPromotedError as exc:
+        say(f"not promoted: {exc}", err=True)
         logger.warning("the new model was not promoted: it is worse than the current one")
     current = Registry(models_dir).current()
     logger.info("current model: %s", current)

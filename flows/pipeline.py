@@ -517,7 +517,7 @@ def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
     with the real annotations). Only when none loads is a model trained here, from the
     written sentences alone (about 35 s): a fallback, much weaker on real documents.
     """
-    from flows.model_cmds import adopt_shipped
+    from flows.defaults import adopt_shipped
     from nlp.models import ModelError, Registry
 
     registry = Registry(models)
@@ -527,11 +527,11 @@ def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
             log.warning("no classifier in %s: labels come from the lexicons only", models)
         return version
     log.warning("no classifier in %s yet: training one from the shipped sentences", models)
-    from flows.model_cmds import train_cmd
+    from flows.train import train_model
 
-    train_cmd(lexicons=lexicons, models=models, with_real=False)
+    train_model(lexicons, models, with_real=False)
     version = registry.current()
-    if version is None:  # pragma: no cover - train_cmd promotes or raises
+    if version is None:  # pragma: no cover - train_model promotes or raises
         raise ModelError(f"training left no current model in {models}")
     return version
 

@@ -3,7 +3,9 @@
 spaCy is CPU-bound and holds the GIL, so tagging runs in a pool of processes: each
 worker loads the French pipeline and compiles the lexicons once (a few seconds), then
 tags document after document. The per-process objects live here, in orchestration
-code; the library functions they call keep no state.
+code; the library functions they call keep no state. What every process that tags or
+trains loads first (:func:`load_nlp`: one BLAS thread, spaCy, the compiled lexicons)
+is here too.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from nlp.lexicon import LexiconMatcher
 
 log = logging.getLogger(__name__)
 
@@ -50,25 +58,41 @@ def lemma_memo() -> Path:
     return cache_dir() / "lexicon-lemmas.json"
 
 
+def quiet_sklearn() -> None:
+    """Silence scikit-learn's warning of a label absent from a training fold.
+
+    On small training data that is expected, and not the analyst's concern.
+    """
+    warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
+
+
+def load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
+    """The French spaCy pipeline and the lexicons of ``lexicons`` compiled against it.
+
+    The lexicons are read first, so that a broken file fails before spaCy loads.
+    """
+    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.segment import load_pipeline
+
+    one_blas_thread()
+    loaded = load_lexicons(lexicons)
+    nlp = load_pipeline()
+    return nlp, LexiconMatcher(nlp, loaded, lemma_memo())
+
+
 def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) -> dict[str, Any]:
     """spaCy, the compiled lexicons and the classifier (None without a model), loaded once.
 
     What a tagging process holds: a worker of :class:`TaggerPool`, or a Dask worker.
     """
-    import warnings
-
     from nlp.classify import SentenceClassifier
-    from nlp.lexicon import LexiconMatcher, load_lexicons
     from nlp.models import Registry
-    from nlp.segment import load_pipeline
 
-    # a label absent from a small training fold is expected; not the analyst's concern
-    warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
-    one_blas_thread()
-    nlp = load_pipeline()
+    quiet_sklearn()
+    nlp, matcher = load_nlp(Path(lexicon_dir))
     return {
         "nlp": nlp,
-        "matcher": LexiconMatcher(nlp, load_lexicons(Path(lexicon_dir)), lemma_memo()),
+        "matcher": matcher,
         "classifier": (
             SentenceClassifier(Registry(Path(model_dir)).load(version))
             if model_dir and version

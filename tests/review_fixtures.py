@@ -46,13 +46,13 @@ def build_run(base: Path, api_url: str | None = None) -> Path:
     from flows.local_server import prefect_environment
 
     prefect_environment()  # offline, quiet, no telemetry: what `valpub run` sets
-    from flows.model_cmds import train_cmd
     from flows.pipeline import run_pipeline
+    from flows.train import train_model
 
     out = base / "out"
     data = base / "training"
     data.mkdir(parents=True, exist_ok=True)
-    train_cmd(
+    train_model(
         lexicons=LEXICONS,
         models=out / "models",
         train_file=_head(TRAINING / "train.jsonl", data / "train.jsonl", TRAIN_LINES),

@@ -23,7 +23,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.annotate_cmds import annotate_app, predicted_labels, register
+from flows.annotate_cmds import annotate_app, register
+from flows.training_data import predicted_labels
 from nlp.active import sentence_uncertainty
 from nlp.annotations import AnnotationStore, store_url
 from nlp.classify import SentenceClassifier

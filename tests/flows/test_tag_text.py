@@ -125,7 +125,8 @@ def test_parallel_workers_give_the_same_output_in_the_same_order(
 
 
 def test_repeated_texts_are_tagged_once_with_the_same_output(trained_models: Path) -> None:
-    from flows.model_cmds import DEFAULT_LEXICONS, Tagger
+    from flows.defaults import DEFAULT_LEXICONS
+    from flows.tag_text import Tagger
     from nlp.training import load_examples
 
     tagger = Tagger(DEFAULT_LEXICONS, trained_models)
