@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from nlp.classify import SentenceClassifier, TrainConfig
-    from nlp.lexicon import LexiconMatcher
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.training import Example, Resolution
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,8 @@ def code_version() -> str:
 
 def _load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
     from flows.tagging import lemma_memo, one_blas_thread
-    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.lexicon import load_lexicons
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.segment import load_pipeline
 
     one_blas_thread()

@@ -46,7 +46,7 @@ def one_blas_thread() -> None:
 
 
 def lemma_memo() -> Path:
-    """Where the compiled lexicons' lemmas are kept (see :class:`nlp.lexicon.LexiconMatcher`)."""
+    """Where the compiled lexicons' lemmas are kept (see :class:`nlp.lexicon_compile.LemmaMemo`)."""
     return cache_dir() / "lexicon-lemmas.json"
 
 
@@ -58,7 +58,8 @@ def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) 
     import warnings
 
     from nlp.classify import SentenceClassifier
-    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.lexicon import load_lexicons
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.models import Registry
     from nlp.segment import load_pipeline
 

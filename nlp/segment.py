@@ -33,7 +33,7 @@ Two small components frame the statistical model:
   case-folded lemma, with hyphens inside a token dropped ("co-construction" and
   "coconstruction" meet); articles and prepositions fold by their surface ("des",
   "du", "d'" to "de"; "l'", "la", "les" to "le"), whatever the tagger made of them.
-  ``nlp.lexicon`` matches on it.
+  ``nlp.lexicon_match`` matches on it.
 
 Before the text reaches spaCy, typographic apostrophes, non-breaking spaces and
 Unicode hyphens are replaced by their ASCII forms one character for one, so offsets
@@ -656,7 +656,7 @@ def iter_sentence_spans(
     The span belongs to a ``Doc`` of the whole page (normalised text, see
     ``normalise_text``; the page text as extracted is kept in
     ``doc.user_data[ORIGINAL_TEXT_KEY]``), so span character offsets are page
-    offsets. Pass the spans to ``nlp.lexicon.LexiconMatcher.match`` rather than running
+    offsets. Pass the spans to ``nlp.lexicon_match.LexiconMatcher.match`` rather than running
     the pipeline again.
 
     Args:
