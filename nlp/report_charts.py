@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +21,15 @@ _RADAR_R = 110.0
 
 #: Territory names longer than this are shortened in the heatmap (full name on hover).
 ROW_NAME_CHARS = 30
+
+
+def _figure_attrs(code: str, rec: Mapping[str, Any]) -> str:
+    """The data attributes of one label's drawn figure: territory, label, exact value."""
+    return html_attrs(
+        data_territory=code,
+        data_label=f"{rec['scheme']}:{rec['label']}",
+        data_value=data_value(rec["per_1000"]),
+    )
 
 
 def _grey(fraction: float) -> str:
@@ -135,11 +145,7 @@ def radar_svg(rows: pd.DataFrame, code: str, scale: float) -> str:
     )
     for k, rec in enumerate(recs):
         x, y = point(k, _RADAR_R * min(float(rec["per_1000"]) / scale, 1.0))
-        attrs = html_attrs(
-            data_territory=code,
-            data_label=f"{rec['scheme']}:{rec['label']}",
-            data_value=data_value(rec["per_1000"]),
-        )
+        attrs = _figure_attrs(code, rec)
         parts.append(
             f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#084594" {attrs}>'
             f"<title>{esc(rec['label_name'])} : {fr_number(rec['per_1000'])} ‰</title></circle>"
@@ -160,11 +166,7 @@ def bars_svg(rows: pd.DataFrame, code: str, scale: float) -> str:
     for i, rec in enumerate(rows.to_dict("records")):
         y = 5 + i * bar_h
         w = max((width - left - 70) * float(rec["per_1000"]) / scale, 0.0)
-        attrs = html_attrs(
-            data_territory=code,
-            data_label=f"{rec['scheme']}:{rec['label']}",
-            data_value=data_value(rec["per_1000"]),
-        )
+        attrs = _figure_attrs(code, rec)
         parts.append(
             f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="12">'
             f"{esc(rec['label_name'])}</text>"
