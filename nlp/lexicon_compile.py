@@ -12,8 +12,8 @@ tagging does not matter. Hyphenated and spaced spellings of a term ("open data",
 "open-data"; "co-construction", "co construction") are all tried. Lemmatising every
 term spelling and pattern lemma takes about three seconds for our lexicons, so a
 :class:`LemmaMemo` file can keep those lemmas for the next process; it is keyed by the
-spaCy model and the source of this module and of the text folding, so a change to
-either makes it be rebuilt, and it never changes what is matched.
+spaCy model and the source of this module and of the pipeline modules, so a change
+to any makes it be rebuilt, and it never changes what is matched.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Token
 
-from nlp.segment import FUNCTION_WORDS, fold, norm_key, normalise_text
+from nlp.folding import FUNCTION_WORDS, fold, norm_key, normalise_text
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,9 @@ class LemmaMemo:
             ",".join(nlp.pipe_names),
         ]
         here = Path(__file__)
-        for module in (here, here.with_name("segment.py")):  # the code that lemmatises
+        # the code that lemmatises and folds the terms
+        for name in ("lexicon_compile.py", "folding.py", "boundaries.py", "segment.py"):
+            module = here.with_name(name)
             parts.append(hashlib.sha256(module.read_bytes()).hexdigest())
         return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 

@@ -21,16 +21,10 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from nlp.extract import Page
+from nlp.folding import fold, normalise_text
 from nlp.lexicon import Entry, Lexicon
 from nlp.lexicon_compile import LemmaMemo, TermCompiler
-from nlp.segment import (
-    DEFAULT_BATCH_SIZE,
-    ORIGINAL_TEXT_KEY,
-    Sentence,
-    fold,
-    iter_sentence_spans,
-    normalise_text,
-)
+from nlp.segment import DEFAULT_BATCH_SIZE, ORIGINAL_TEXT_KEY, Sentence, iter_sentence_spans
 
 _NORMS_KEY = "valpub_norms"
 _FOLDS_KEY = "valpub_folds"
