@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.annotations import sentence_key
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.judgement import sentence_key
 from nlp.training import sentence_hash
 
 

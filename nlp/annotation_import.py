@@ -1,6 +1,6 @@
 """Reading what analysts return: Label Studio JSON exports and CSV sheets, as judgements.
 
-Each reviewed sentence and scheme becomes a :class:`nlp.annotations.Judgement` with its
+Each reviewed sentence and scheme becomes a :class:`nlp.judgement.Judgement` with its
 annotator, time and an ``origin`` fingerprint (so that importing a file again adds
 nothing); the sentence key is checked against the text. A faulty task or row is
 reported by its position and the rest is still read. Formats are documented in
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nlp.annotations import AnnotationError, Judgement, sentence_key
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.judgement import AnnotationError, Judgement, sentence_key
 from nlp.spreadsheet import read_cell
 from nlp.training import sentence_hash
 

@@ -22,8 +22,8 @@ from nlp.active import (
 )
 from nlp.annotation_export import csv_sheet, label_config, label_studio_tasks
 from nlp.annotation_import import read_annotations, read_csv, read_label_studio
-from nlp.annotations import sentence_key
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.judgement import sentence_key
 from nlp.training import sentence_hash
 
 ROOT = Path(__file__).resolve().parents[1]
