@@ -31,11 +31,9 @@ from nlp.profile import (
     PROFILE_COLUMNS,
     coding_matrix,
     compute_profiles,
-    evidence_quotes,
     label_catalogue,
     similarity_matrix,
     territory_codes,
-    territory_profile,
     territory_slug,
 )
 from nlp.pseudonymise import Pseudonymiser, published_texts
@@ -48,6 +46,7 @@ from nlp.quality import (
 )
 from nlp.report import render_report
 from nlp.store import atomic_open, write_csv_fr, write_json
+from nlp.territory_profile import evidence_quotes, territory_profile
 
 
 def publish_profiles(
