@@ -4,7 +4,8 @@ How a figure is written for a French reader (:func:`fr_number`, decimal comma an
 space), the exact value carried in ``data-value`` attributes (:func:`data_value`) so
 that a test can compare a shown figure with its ``profiles.parquet`` cell, the French
 titles of the schemes, and the small HTML helpers (escaping, attributes, colour scale)
-that the charts and tables of :mod:`nlp.report` are written with.
+that the report's charts (:mod:`nlp.report_charts`) and tables
+(:mod:`nlp.report_tables`) are written with.
 """
 
 from __future__ import annotations
