@@ -138,14 +138,12 @@ def export_cmd(
     from flows.local_server import prefect_environment
     from nlp.active import (
         SelectionConfig,
-        csv_sheet,
         evaluation_only,
         key_hashes,
-        label_config,
-        label_studio_tasks,
         select_for_annotation,
         standoff_hashes,
     )
+    from nlp.annotation_export import csv_sheet, label_config, label_studio_tasks
     from nlp.errors import NlpError
     from nlp.store import atomic_open, write_json
 
@@ -261,7 +259,7 @@ def import_cmd(
 
     Example: valpub annotate import project-1.json sheet.csv --annotator "C. Martin"
     """
-    from nlp.active import read_annotations
+    from nlp.annotation_import import read_annotations
 
     annotations, shown = _open_store(store, out)
     errors = 0

@@ -32,7 +32,7 @@ from nlp.extract import Page
 if TYPE_CHECKING:  # spaCy is imported only by the commands that need it
     from spacy.language import Language
 
-    from nlp.lexicon import LexiconMatcher, Tags
+    from nlp.lexicon_match import LexiconMatcher, Tags
     from nlp.segment import Sentence
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -184,7 +184,8 @@ def collect_stats(sentences: Iterable[tuple[Sentence, Tags]]) -> HitStats:
 
 def _load(lexicons: Path) -> tuple[Language, LexiconMatcher]:
     """Load the pipeline and compile the lexicons; exit 2 with a message if invalid."""
-    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.lexicon import load_lexicons
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.segment import load_pipeline
 
     try:
@@ -210,7 +211,9 @@ def check(
 
     Example: valpub lexicon check --lexicons lexicons
     """
-    from nlp.lexicon import MIN_ENTRIES, LexiconMatcher, find_overlaps, load_lexicon
+    from nlp.lexicon import load_lexicon
+    from nlp.lexicon_curation import MIN_ENTRIES, find_overlaps
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.segment import load_pipeline
 
     files = sorted(lexicons.glob("*.yaml"))
@@ -276,7 +279,7 @@ def stats(
     Example: valpub lexicon stats --corpus ../shared/corpus --pages outputs --top 20
     """
     from nlp.codebook import CODEBOOK_LABELS
-    from nlp.lexicon import tag_pages
+    from nlp.lexicon_match import tag_pages
 
     nlp, matcher = _load(lexicons)
     files = corpus_files(corpus, exclude or [], include_evaluation)

@@ -62,7 +62,7 @@ from nlp.extract import (
 )
 from nlp.netaddr import is_loopback_address as _is_loopback
 from nlp.pseudonymise import Pseudonymiser, published_texts
-from nlp.report import publish_profiles
+from nlp.publish import publish_profiles
 from nlp.store import (
     DOCUMENT_COLUMNS,
     RUN_STATE_NAME,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from nlp.lexicon import LexiconMatcher
+    from nlp.lexicon_match import LexiconMatcher
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def one_blas_thread() -> None:
 
 
 def lemma_memo() -> Path:
-    """Where the compiled lexicons' lemmas are kept (see :class:`nlp.lexicon.LexiconMatcher`)."""
+    """Where the compiled lexicons' lemmas are kept (see :mod:`nlp.lexicon_match`)."""
     return cache_dir() / "lexicon-lemmas.json"
 
 
@@ -71,7 +71,8 @@ def load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
 
     The lexicons are read first, so that a broken file fails before spaCy loads.
     """
-    from nlp.lexicon import LexiconMatcher, load_lexicons
+    from nlp.lexicon import load_lexicons
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.segment import load_pipeline
 
     one_blas_thread()

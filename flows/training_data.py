@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from nlp.annotations import AnnotationStore
-    from nlp.lexicon import LexiconMatcher
+    from nlp.lexicon_match import LexiconMatcher
     from nlp.training import Example, Resolution
 
 
@@ -161,8 +161,8 @@ def predicted_labels(path: Path) -> dict[str, dict[str, list[str]]]:
     """Final labels of every sentence of a run, by store sentence key (empty without a run)."""
     import pandas as pd
 
-    from nlp.annotations import sentence_key
     from nlp.codebook import SCHEMES
+    from nlp.judgement import sentence_key
 
     if not path.is_file():
         return {}

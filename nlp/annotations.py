@@ -1,31 +1,13 @@
-"""The annotation store: analysts' decisions on sentence labels, kept at once and for good.
+"""The annotation store: analysts' judgements, kept at once and for good.
 
-Every decision an analyst takes (in the review app, in Label Studio, in a CSV sheet) is
-one :class:`Judgement`: the complete label set of one scheme of one sentence after the
-decision, with who took it and when. Judgements are only ever added, never updated or
-deleted, so the history of a sentence stays readable and two annotators can be compared
-(:meth:`AnnotationStore.conflicts`, :meth:`AnnotationStore.kappa`).
-
-Storage: a SQL database reached through a SQLAlchemy URL (:func:`store_url`; by default
-``sqlite:///<out>/annotations.db``, a PostgreSQL URL works the same way). With SQLite
-every connection sets:
-
-* ``journal_mode=WAL``: readers never block the writer nor the writer the readers, so
-  the review app and a batch import work on the same file at the same time;
-* ``synchronous=FULL``: each commit syncs the write-ahead log before returning, so a
-  judgement whose :meth:`~AnnotationStore.add` returned survives a killed process *and*
-  a power cut (``NORMAL`` only survives the former). Decisions come at human pace and
-  batch imports are one transaction, so the one sync per commit costs nothing visible;
-* ``busy_timeout`` (30 s): a writer waits for another's transaction instead of failing;
-* ``foreign_keys=ON``, so any reference a later schema version adds is enforced.
-
-Write transactions start with ``BEGIN IMMEDIATE`` (the write lock is taken at once, so
-two writers queue instead of dead-locking on a read-to-write upgrade).
-
-The schema carries its version in ``schema_version`` (one row per applied migration).
-:data:`MIGRATIONS` is the ordered list of steps; opening a store applies the missing
-ones in one transaction, so an older file is brought up to date on first use. The
-layout is documented in ``docs/annotations.md``.
+:class:`AnnotationStore` keeps every :class:`~nlp.judgement.Judgement` in a SQL
+database reached through a SQLAlchemy URL (:func:`store_url`; by default
+``sqlite:///<out>/annotations.db``, a PostgreSQL URL works the same way; the schema and
+connection settings are in :mod:`nlp.annotation_schema`). Judgements are only ever
+added, never updated or deleted, so the history of a sentence stays readable and two
+annotators can be compared (:meth:`AnnotationStore.conflicts`,
+:meth:`AnnotationStore.kappa`); :meth:`AnnotationStore.training_examples` turns the
+reviewed sentences into training examples.
 """
 
 from __future__ import annotations
@@ -33,8 +15,8 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,27 +25,23 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from nlp.annotation_schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    judgements_table,
+    schema_version_table,
+    sqlite_begin,
+    sqlite_connect,
+)
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.errors import NlpError
-from nlp.training import Example, sentence_hash
+from nlp.judgement import AnnotationError, Judgement, as_utc
+from nlp.training import Example
 
 DEFAULT_STORE = "annotations.db"
 """File name of the store under a run's output folder."""
 
 URL_ENV = "VALPUB_ANNOTATIONS_URL"
 """Environment variable that, when set, gives the store's URL instead of the default."""
-
-ACTIONS = ("accept", "reject", "add", "set")
-"""What an analyst can do to a scheme of a sentence."""
-
-SOURCES = ("review", "label-studio", "csv")
-"""Where a judgement was made."""
-
-BUSY_TIMEOUT_MS = 30_000
-
-
-class AnnotationError(NlpError):
-    """A judgement is invalid, or the store cannot be used (schema newer than the code)."""
 
 
 def store_url(out: Path) -> str:
@@ -79,225 +57,8 @@ def store_url(out: Path) -> str:
     return f"sqlite:///{Path(out).resolve() / DEFAULT_STORE}"
 
 
-def sentence_key(
-    text: str,
-    doc_sha256: str | None = None,
-    page: int | None = None,
-    start: int | None = None,
-) -> str:
-    """Key of a sentence in the store.
-
-    ``sentence_hash(text)`` alone when the provenance is unknown, else
-    ``<hash>:<doc_sha256>:<page>:<start>``, so the same words at two places of the
-    corpus are two sentences, while the key still starts with the text's hash.
-    """
-    digest = sentence_hash(text)
-    if doc_sha256 is None or page is None or start is None:
-        return digest
-    return f"{digest}:{doc_sha256}:{int(page)}:{int(start)}"
-
-
-def _utc(value: datetime | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """One analyst decision on one scheme of one sentence.
-
-    Built with invalid values, it raises :class:`AnnotationError`; ``labels`` is put in
-    codebook order and ``at`` defaults to now (UTC).
-
-    Attributes:
-        sentence_key: :func:`sentence_key` of the sentence.
-        text: the sentence (the store lives under ``outputs/`` and is never committed).
-        scheme: one of ``nlp.codebook.SCHEMES``.
-        labels: the complete label set of that scheme after the decision.
-        annotator: who decided (non-empty).
-        action: ``accept``, ``reject``, ``add`` or ``set`` (what the analyst did).
-        label: the label acted on (``None`` for ``set``); after ``accept`` or ``add`` it
-            must be in ``labels``, after ``reject`` it must not.
-        source: ``review``, ``label-studio`` or ``csv``.
-        doc_sha256: document of the sentence, when known.
-        page: page of the sentence (1-based), when known.
-        start: offset of the sentence in the page text, when known.
-        end: end offset, when known.
-        model_version: the model whose prediction the analyst saw ("" for none).
-        at: when the decision was taken (UTC).
-        origin: for imported judgements, a fingerprint of the imported record; a
-            judgement whose origin is already stored is not added again, so importing
-            the same export twice adds nothing. ``None`` for the review app.
-    """
-
-    sentence_key: str
-    text: str
-    scheme: str
-    labels: tuple[str, ...]
-    annotator: str
-    action: str = "set"
-    label: str | None = None
-    source: str = "review"
-    doc_sha256: str | None = None
-    page: int | None = None
-    start: int | None = None
-    end: int | None = None
-    model_version: str = ""
-    at: datetime | None = None
-    origin: str | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.sentence_key, str) or not self.sentence_key.strip():
-            raise AnnotationError("a judgement needs a sentence key")
-        if not isinstance(self.text, str) or not self.text.strip():
-            raise AnnotationError(f"{self.sentence_key}: the sentence text is empty")
-        if self.scheme not in CODEBOOK_LABELS:
-            raise AnnotationError(
-                f"{self.sentence_key}: unknown scheme {self.scheme!r}; expected one of "
-                f"{', '.join(SCHEMES)}"
-            )
-        names = CODEBOOK_LABELS[self.scheme]
-        if isinstance(self.labels, str):
-            raise AnnotationError(f"{self.sentence_key}: labels must be a sequence of ids")
-        unknown = sorted(set(self.labels) - set(names))
-        if unknown:
-            raise AnnotationError(
-                f"{self.sentence_key}: unknown {self.scheme} label(s) {', '.join(unknown)}; "
-                f"expected among {', '.join(names)}"
-            )
-        object.__setattr__(self, "labels", tuple(n for n in names if n in set(self.labels)))
-        if not isinstance(self.annotator, str) or not self.annotator.strip():
-            raise AnnotationError(f"{self.sentence_key}: the annotator's name is empty")
-        object.__setattr__(self, "annotator", self.annotator.strip())
-        if self.action not in ACTIONS:
-            raise AnnotationError(
-                f"{self.sentence_key}: unknown action {self.action!r}; expected one of "
-                f"{', '.join(ACTIONS)}"
-            )
-        if self.action != "set":
-            if self.label not in names:
-                raise AnnotationError(
-                    f"{self.sentence_key}: action {self.action!r} needs the {self.scheme} "
-                    f"label acted on, got {self.label!r}"
-                )
-            inside = self.label in self.labels
-            if inside != (self.action in {"accept", "add"}):
-                raise AnnotationError(
-                    f"{self.sentence_key}: after {self.action!r} of {self.label!r} the label "
-                    f"must {'' if self.action in {'accept', 'add'} else 'not '}be in the set"
-                )
-        elif self.label is not None and self.label not in names:
-            raise AnnotationError(f"{self.sentence_key}: unknown label {self.label!r}")
-        if self.source not in SOURCES:
-            raise AnnotationError(
-                f"{self.sentence_key}: unknown source {self.source!r}; expected one of "
-                f"{', '.join(SOURCES)}"
-            )
-        for name in ("page", "start", "end"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or int(value) < 0):
-                raise AnnotationError(f"{self.sentence_key}: {name} must be a non-negative int")
-            if value is not None:
-                object.__setattr__(self, name, int(value))
-        object.__setattr__(self, "at", _utc(self.at))
-
-
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Judgement))
 """Columns of :meth:`AnnotationStore.judgements` (after ``id``)."""
-
-# --------------------------------------------------------------------------- schema
-
-metadata = sa.MetaData()
-
-schema_version_table = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.DateTime, nullable=False),
-)
-
-
-def _judgement_columns(with_origin: bool) -> list[sa.Column[Any]]:
-    columns: list[sa.Column[Any]] = [
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("sentence_key", sa.String(200), nullable=False),
-        sa.Column("text", sa.Text, nullable=False),
-        sa.Column("scheme", sa.String(40), nullable=False),
-        sa.Column("labels", sa.Text, nullable=False),  # JSON list, codebook order
-        sa.Column("annotator", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(10), nullable=False),
-        sa.Column("label", sa.String(40), nullable=True),
-        sa.Column("source", sa.String(20), nullable=False),
-        sa.Column("doc_sha256", sa.String(64), nullable=True),
-        sa.Column("page", sa.Integer, nullable=True),
-        sa.Column("start", sa.Integer, nullable=True),
-        sa.Column("end", sa.Integer, nullable=True),
-        sa.Column("model_version", sa.String(100), nullable=False, server_default=""),
-        sa.Column("at", sa.DateTime, nullable=False),  # naive UTC
-    ]
-    if with_origin:
-        columns.append(sa.Column("origin", sa.String(64), nullable=True))
-    return columns
-
-
-judgements_table = sa.Table("judgements", metadata, *_judgement_columns(with_origin=True))
-"""The current layout of the judgements table (what the queries use)."""
-
-
-def _v1_create_tables(conn: Connection) -> None:
-    """Version 1: the judgements table, without ``origin``, indexed by sentence key."""
-    v1 = sa.MetaData()
-    sa.Table(
-        "judgements",
-        v1,
-        *_judgement_columns(with_origin=False),
-        sa.Index("ix_judgements_sentence_key", "sentence_key"),
-    )
-    v1.create_all(conn)
-
-
-def _v2_origin_and_lookup_index(conn: Connection) -> None:
-    """Version 2: ``origin`` (idempotent imports) and the index ``latest()`` scans."""
-    conn.execute(sa.text("ALTER TABLE judgements ADD COLUMN origin VARCHAR(64)"))
-    conn.execute(sa.text("CREATE UNIQUE INDEX ux_judgements_origin ON judgements (origin)"))
-    conn.execute(
-        sa.text(
-            "CREATE INDEX ix_judgements_lookup ON judgements (sentence_key, scheme, annotator, at)"
-        )
-    )
-
-
-MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
-    (1, "judgements table", _v1_create_tables),
-    (2, "origin column (idempotent imports), lookup index", _v2_origin_and_lookup_index),
-)
-"""Ordered schema steps: (version reached, description, function run in the transaction)."""
-
-SCHEMA_VERSION: int = MIGRATIONS[-1][0]
-"""Version of the schema this code writes."""
-
-
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    # The driver must not open transactions by itself: ``_begin`` does, so that writes
-    # can take the write lock at once (BEGIN IMMEDIATE).
-    dbapi_conn.isolation_level = None
-    cursor = dbapi_conn.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    read_only = bool(conn.get_execution_options().get("valpub_read"))
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _labels_json(labels: Sequence[str]) -> str:
@@ -305,7 +66,7 @@ def _labels_json(labels: Sequence[str]) -> str:
 
 
 def _row(j: Judgement) -> dict[str, Any]:
-    at = _utc(j.at).replace(tzinfo=None)
+    at = as_utc(j.at).replace(tzinfo=None)
     return {
         "sentence_key": j.sentence_key,
         "text": unicodedata.normalize("NFC", j.text),
@@ -355,8 +116,8 @@ class AnnotationStore:
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, OSError) as exc:
             raise AnnotationError(f"not a usable database URL ({exc})") from exc
         if self.is_sqlite:
-            sa.event.listen(self.engine, "connect", _sqlite_connect)
-            sa.event.listen(self.engine, "begin", _sqlite_begin)
+            sa.event.listen(self.engine, "connect", sqlite_connect)
+            sa.event.listen(self.engine, "begin", sqlite_begin)
         try:
             self._migrate()
         except sa.exc.OperationalError as exc:  # unreachable server, unreadable file
@@ -552,7 +313,7 @@ class AnnotationStore:
             for label in CODEBOOK_LABELS[scheme]:
                 a = [label in x for x, _y in pairs[scheme]]
                 b = [label in y for _x, y in pairs[scheme]]
-                agreement, kappa = cohen_kappa(a, b)
+                agreement, kappa = _agreement_and_kappa(a, b)
                 out.append(
                     {
                         "scheme": scheme,
@@ -632,7 +393,7 @@ class AnnotationStore:
         self.close()
 
 
-def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> tuple[float, float]:
+def _agreement_and_kappa(a: Sequence[bool], b: Sequence[bool]) -> tuple[float, float]:
     """Observed agreement and Cohen's kappa of two raters' binary decisions.
 
     Returns:

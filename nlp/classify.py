@@ -47,8 +47,9 @@ from sklearn.multiclass import OneVsRestClassifier
 from spacy.language import Language
 
 from nlp.codebook import CODEBOOK_LABELS
-from nlp.lexicon import Evidence, LexiconMatcher, Tags
-from nlp.segment import ORIGINAL_TEXT_KEY, normalise_text
+from nlp.folding import normalise_text
+from nlp.lexicon_match import Evidence, LexiconMatcher, Tags
+from nlp.segment import ORIGINAL_TEXT_KEY
 from nlp.training import SCHEMES, Example, kfold_indices, label_matrix
 from nlp.vocabulary import (
     name_like_tokens,

@@ -33,16 +33,6 @@ class LexiconError(NlpError):
         super().__init__(f"{self.path}: {reason}")
 
 
-class ExtractionError(NlpError):
-    """A document could not be turned into text; ``status`` says why in one word."""
-
-    def __init__(self, path: Path | str, status: str, reason: str) -> None:
-        self.path = str(path)
-        self.status = status
-        self.reason = reason
-        super().__init__(f"{self.path}: {status}: {reason}")
-
-
 class FetchError(NlpError):
     """A document or corpus URL could not be read: the reason is the message.
 

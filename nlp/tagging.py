@@ -1,6 +1,6 @@
 """Tag the sentences of extracted pages with the lexicons: the rows of ``sentences.parquet``.
 
-Glue between :mod:`nlp.segment`, :mod:`nlp.lexicon`, :mod:`nlp.classify` and the stored
+Glue between :mod:`nlp.segment`, :mod:`nlp.lexicon_match`, :mod:`nlp.classify` and the stored
 pages: one function turns a document's pages into a table with one row per sentence, its
 labels per scheme, their sources, the classifier's scores and the lexicon evidence. The
 caller loads the pipeline, the matcher and the classifier once and passes them in; this
@@ -24,7 +24,7 @@ from spacy.language import Language
 from nlp.classify import SentenceClassifier, lexicon_only_predictions
 from nlp.codebook import SCHEMES
 from nlp.extract import Page
-from nlp.lexicon import LexiconMatcher, tag_pages
+from nlp.lexicon_match import LexiconMatcher, tag_pages
 from nlp.segment import DEFAULT_BATCH_SIZE
 from nlp.store import SENTENCE_COLUMNS
 

@@ -25,10 +25,11 @@ from typing import Any
 
 import pandas as pd
 
-from nlp.annotations import sentence_key, store_url
+from nlp.annotations import store_url
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.corpus import corpus_location
 from nlp.errors import NlpError
+from nlp.judgement import sentence_key
 from nlp.lexicon import load_lexicons
 from nlp.profile import PROFILE_COLUMNS, LabelInfo, label_catalogue
 from nlp.pseudonymise import Pseudonymiser, published_texts

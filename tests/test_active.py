@@ -12,22 +12,18 @@ import pytest
 
 from nlp.active import (
     SelectionConfig,
-    csv_sheet,
     evaluation_only,
     is_evaluation_only,
     key_hashes,
-    label_config,
-    label_studio_tasks,
     label_uncertainty,
-    read_annotations,
-    read_csv,
-    read_label_studio,
     select_for_annotation,
     sentence_uncertainty,
     standoff_hashes,
 )
-from nlp.annotations import sentence_key
+from nlp.annotation_export import csv_sheet, label_config, label_studio_tasks
+from nlp.annotation_import import read_annotations, read_csv, read_label_studio
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.judgement import sentence_key
 from nlp.training import sentence_hash
 
 ROOT = Path(__file__).resolve().parents[1]

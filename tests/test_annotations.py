@@ -20,16 +20,11 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from nlp.annotations import (
-    SCHEMA_VERSION,
-    AnnotationError,
-    AnnotationStore,
-    Judgement,
-    sentence_key,
-    store_url,
-)
+from nlp.annotation_schema import SCHEMA_VERSION
+from nlp.annotations import AnnotationStore, store_url
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.errors import NlpError
+from nlp.judgement import AnnotationError, Judgement, sentence_key
 from nlp.training import sentence_hash
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,7 +169,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     from datetime import datetime, UTC
-    from nlp.annotations import AnnotationStore, Judgement
+    from nlp.annotations import AnnotationStore
+    from nlp.judgement import Judgement
     store = AnnotationStore(sys.argv[1])
     name, count = sys.argv[2], int(sys.argv[3])
     for i in range(count):

@@ -25,7 +25,7 @@ from nlp.classify import (
     train,
 )
 from nlp.codebook import CODEBOOK_LABELS
-from nlp.lexicon import LexiconMatcher
+from nlp.lexicon_match import LexiconMatcher
 from nlp.training import Example, load_examples
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"

@@ -14,17 +14,12 @@ from typer.testing import CliRunner
 
 from flows.lexicon_cmds import app as lexicon_app
 from flows.lexicon_cmds import evaluation_only_globs
+from nlp.codebook import CODEBOOK_LABELS
 from nlp.errors import LexiconError
 from nlp.extract import Page
-from nlp.lexicon import (
-    CODEBOOK_LABELS,
-    MIN_ENTRIES,
-    LexiconMatcher,
-    label_sets,
-    load_lexicon,
-    load_lexicons,
-    tag_pages,
-)
+from nlp.lexicon import load_lexicon, load_lexicons
+from nlp.lexicon_curation import MIN_ENTRIES
+from nlp.lexicon_match import LexiconMatcher, label_sets, tag_pages
 from tests import strategies
 from tests.conftest import LEXICONS
 

@@ -12,7 +12,7 @@ import skops.io as sio
 from spacy.language import Language
 
 from nlp.classify import SentenceClassifier, TrainConfig, lexicon_matrix, lexicon_tags, train
-from nlp.lexicon import LexiconMatcher
+from nlp.lexicon_match import LexiconMatcher
 from nlp.models import ModelError, Registry, load_bundle, model_card
 from nlp.training import load_examples
 

@@ -18,13 +18,11 @@ from nlp.profile import (
     bootstrap_intensity,
     coding_matrix,
     compute_profiles,
-    evidence_quotes,
     label_catalogue,
     similarity_matrix,
-    territory_profile,
     territory_slug,
-    year_changes,
 )
+from nlp.territory_profile import evidence_quotes, territory_profile, year_changes
 
 LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 LABELS = label_catalogue(load_lexicons(LEXICONS))

@@ -18,7 +18,7 @@ import pytest
 
 from nlp.extract import iter_pages
 from nlp.pseudonymise import CONCEALED, Mention, Pseudonymiser, published_texts
-from nlp.report import publish_profiles
+from nlp.publish import publish_profiles
 from nlp.store import write_frame
 from nlp.training import sentence_hash
 from tests.realcorpus import SHARED_CORPUS

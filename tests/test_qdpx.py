@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 from flows.export_cmds import register
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.lexicon import load_lexicons
-from nlp.qdpx import NAMESPACE, ExportSummary, export_qdpx
+from nlp.qdpx import ExportSummary, export_qdpx
+from nlp.qdpx_project import NAMESPACE
 from tests.servers import static_site
 
 ROOT = Path(__file__).resolve().parents[1]

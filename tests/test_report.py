@@ -17,8 +17,9 @@ import pytest
 from spacy.language import Language
 
 from nlp.extract import Page, extract_document
-from nlp.lexicon import LexiconMatcher
-from nlp.report import fr_number, publish_profiles
+from nlp.lexicon_match import LexiconMatcher
+from nlp.publish import publish_profiles
+from nlp.report_format import fr_number
 from nlp.store import DOCUMENT_COLUMNS, write_frame, write_table
 from nlp.tagging import tag_document
 

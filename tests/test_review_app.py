@@ -21,8 +21,9 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from flows.review_cmd import register, streamlit_command
-from nlp.annotations import AnnotationStore, Judgement
+from nlp.annotations import AnnotationStore
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.judgement import Judgement
 from nlp.models import Registry
 from review import pdfs
 from review.documents import neighbours

@@ -9,14 +9,13 @@ import pytest
 import spacy
 from spacy.language import Language
 
+from nlp.boundaries import is_heading_line
 from nlp.extract import Page
+from nlp.folding import fold, normalise_text
 from nlp.segment import (
     Sentence,
-    fold,
-    is_heading_line,
     iter_sentence_spans,
     load_pipeline,
-    normalise_text,
     split_sentences,
 )
 from tests.realcorpus import SHARED_CORPUS, evaluation_only

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.active import csv_sheet, read_csv
+from nlp.annotation_export import csv_sheet
+from nlp.annotation_import import read_csv
 from nlp.corpus import read_manifest
 from nlp.pull import _write_manifest
 from nlp.spreadsheet import FORMULA_STARTS, read_cell, safe_cell

@@ -16,7 +16,7 @@ import streamlit as st
 
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.errors import NlpError
-from nlp.report import SCHEME_TITLES, fr_number
+from nlp.report_format import SCHEME_TITLES, fr_number
 from review.documents import (
     document_file,
     document_rows,

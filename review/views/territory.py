@@ -13,7 +13,8 @@ import streamlit as st
 
 from nlp.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.profile import COVERAGE_SCHEME, COVERAGE_THRESHOLD
-from nlp.report import SCHEME_TITLES, bars_svg, fr_number, radar_svg
+from nlp.report_charts import bars_svg, radar_svg
+from nlp.report_format import SCHEME_TITLES, fr_number
 from review.evidence import cell_evidence
 from review.profiles import quality_text, territory_rows
 from review.run import Run
