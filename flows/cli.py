@@ -183,7 +183,7 @@ def run(
             return
     _prefect_environment()
     from flows.pipeline import run_pipeline
-    from nlp.extract import default_workers
+    from nlp.extract_process import default_workers
 
     if not verbose:
         for name in ("prefect.flow_runs", "prefect.task_runs"):
@@ -536,7 +536,8 @@ def extract(
 
     Example: valpub extract corpus/valmont/feuille-de-route-2024.pdf --text
     """
-    from nlp.extract import Extractor, Page
+    from nlp.extract import Page
+    from nlp.extract_process import Extractor
 
     _setup_logging(False)
 

@@ -58,9 +58,9 @@ from nlp.extract import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     DocumentReport,
-    Extractor,
     precheck,
 )
+from nlp.extract_process import Extractor
 from nlp.pseudonymise import Pseudonymiser, published_texts
 from nlp.report import publish_profiles
 from nlp.store import (
@@ -1183,7 +1183,7 @@ def pipeline_job(
     the count of documents per status. ``corpus`` is a folder or a URL; ``workers=0``
     means one per core; ``sources``, a CSV of URLs pulled into ``corpus`` first.
     """
-    from nlp.extract import default_workers
+    from nlp.extract_process import default_workers
 
     rows = run_pipeline(
         corpus_location(corpus),

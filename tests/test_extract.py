@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract import STATUSES, Extractor, Page, extract_document
+from nlp.extract import STATUSES, Page, extract_document
+from nlp.extract_process import Extractor
 from tests.pdfgen import (
     encrypted_pdf,
     footnote_pdf,
