@@ -1,7 +1,8 @@
 """PDF documents to clean page text, one page at a time, with a status per document.
 
 This module owns the document level: checking a file before opening it, opening it
-with pdfplumber (empty password for "encrypted but readable" files), streaming its
+(empty password for "encrypted but readable" files) with the chosen reader
+(:mod:`nlp.page_source`: pdfplumber by default, or pdfium), streaming its
 pages through the running-header filter and the text assembly of :mod:`nlp.layout`,
 and classifying what went wrong. :class:`nlp.extract_process.Extractor` runs the work
 in a child process that it kills when a document exceeds its time limit.
@@ -21,7 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from nlp.layout import Line, assemble_text, line_words, page_layout
+from nlp.layout import Line, PageLayout, assemble_text, line_words
+from nlp.page_source import EXTRACTOR_CHOICES, PageSource
 from nlp.textclean import (
     RunningLineFilter,
     is_page_number,
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 
 #: Version of the extraction rules; stored outputs made by another version are redone.
 EXTRACTOR_VERSION = "1.0.0"
+#: Version of the pdfium word source (:mod:`nlp.pdfium_words`), part of the pdfium and
+#: auto extractors' versions.
+PDFIUM_VERSION = "1"
 DEFAULT_MAX_BYTES = 200 * 2**20
 DEFAULT_TIMEOUT = 300.0
 
@@ -94,6 +99,20 @@ class DocumentReport:
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a plain dict (for tables and JSON)."""
         return {k: getattr(self, k) for k in self.__slots__}
+
+
+def extractor_version(extractor: str = "pdfplumber") -> str:
+    """The version stored with an extraction made by ``extractor`` (see :mod:`nlp.page_source`).
+
+    pdfplumber keeps the bare :data:`EXTRACTOR_VERSION`, so its stored extractions stay
+    valid; ``pdfium`` and ``auto`` add their name, so that an extraction made with one
+    reader is redone when another is asked for.
+    """
+    if extractor not in EXTRACTOR_CHOICES:
+        raise ValueError(f"unknown extractor {extractor!r}: one of {EXTRACTOR_CHOICES}")
+    if extractor == "pdfplumber":
+        return EXTRACTOR_VERSION
+    return f"{EXTRACTOR_VERSION}+{extractor}{PDFIUM_VERSION}"
 
 
 def file_sha256(path: Path) -> str:
@@ -167,6 +186,7 @@ def iter_pages(
     report: DocumentReport | None = None,
     password: str = "",
     ocr: bool = False,
+    extractor: str = "pdfplumber",
 ) -> Iterator[Page]:
     """Yield the clean pages of a PDF, in order, holding only a few pages at a time.
 
@@ -175,12 +195,14 @@ def iter_pages(
     :func:`classify_error` names them. When ``report`` is given, page counts and
     per-page problems are recorded in it. With ``ocr``, pages without a usable text
     layer are read by Tesseract (see :mod:`nlp.ocr`) when it is installed; their
-    ``ocr`` flag says so.
+    ``ocr`` flag says so. ``extractor`` chooses the library that reads the characters
+    (:data:`nlp.page_source.EXTRACTOR_CHOICES`).
     """
     report = report if report is not None else DocumentReport(str(path), doc_sha256, 0)
+    report.extractor_version = extractor_version(extractor)
     reader = _ocr_reader(path, password, report) if ocr else None
     try:
-        for page in _iter_layout_pages(path, doc_sha256, report, password):
+        for page in _iter_layout_pages(path, doc_sha256, report, password, extractor):
             if reader is not None and page.needs_ocr:
                 page = replace(page, text=reader.read(page.page), needs_ocr=False, ocr=True)
                 report.pages_ocr += 1
@@ -202,12 +224,10 @@ def _ocr_reader(path: Path, password: str, report: DocumentReport) -> Any:
 
 
 def _iter_layout_pages(
-    path: Path, doc_sha256: str, report: DocumentReport, password: str
+    path: Path, doc_sha256: str, report: DocumentReport, password: str, extractor: str
 ) -> Iterator[Page]:
-    import pdfplumber
-
-    with pdfplumber.open(path, password=password) as pdf:
-        n_pages = len(pdf.pages)
+    with PageSource(path, password, extractor) as source:
+        n_pages = source.n_pages
         report.pages = n_pages
         filt: RunningLineFilter[tuple[int, list[Line], float, int]] = RunningLineFilter()
         vocabulary: Counter[str] = Counter()
@@ -227,17 +247,12 @@ def _iter_layout_pages(
             return Page(doc_sha256, number, text, needs_ocr=needs_ocr)
 
         for number in range(1, n_pages + 1):
-            page = pdf.pages[number - 1]
             try:
-                layout = page_layout(page)
+                layout: PageLayout | None = source.layout(number)
             except Exception as exc:  # one broken page must not lose the others
                 log.warning("%s: page %d unreadable: %s", path, number, exc)
                 bad_pages.append(number)
                 layout = None
-            finally:
-                page.close()
-                # pdfplumber caches every parsed page on the document: drop it.
-                pdf.pages[number - 1] = None  # type: ignore[call-overload]
             lines = layout.lines if layout else []
             coverage = layout.image_coverage if layout else 0.0
             n_chars = layout.n_chars if layout else 0
@@ -359,6 +374,7 @@ def extract_document(
     on_page: Callable[[Page], None],
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: bool = False,
+    extractor: str = "pdfplumber",
 ) -> DocumentReport:
     """Extract a document in this process, passing each page to ``on_page``.
 
@@ -366,9 +382,10 @@ def extract_document(
     """
     start = time.perf_counter()
     report = precheck(Path(path), max_bytes)
+    report.extractor_version = extractor_version(extractor)
     if report.status == "ok":
         try:
-            for page in iter_pages(Path(path), report.sha256, report, ocr=ocr):
+            for page in iter_pages(Path(path), report.sha256, report, ocr=ocr, extractor=extractor):
                 on_page(page)
         except Exception as exc:
             report.status, reason = classify_error(exc)

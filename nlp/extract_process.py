@@ -26,6 +26,7 @@ from nlp.extract import (
     Page,
     _join,
     classify_error,
+    extractor_version,
     finish_report,
     iter_pages,
     precheck,
@@ -44,10 +45,10 @@ def _worker_main(conn: Connection) -> None:
             return
         if request is None:
             return
-        path, sha256, size, ocr = request
+        path, sha256, size, ocr, extractor = request
         report = DocumentReport(str(path), sha256, size)
         try:
-            for page in iter_pages(Path(path), sha256, report, ocr=ocr):
+            for page in iter_pages(Path(path), sha256, report, ocr=ocr, extractor=extractor):
                 conn.send(("page", page))
         except Exception as exc:
             report.status, reason = classify_error(exc)
@@ -69,6 +70,7 @@ class Extractor:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_docs_per_worker: int = DEFAULT_MAX_DOCS_PER_WORKER
     ocr: bool = False  # read pages without a text layer with Tesseract, when installed
+    extractor: str = "pdfplumber"  # the page reader: see nlp.page_source.EXTRACTOR_CHOICES
     _proc: Any = field(default=None, repr=False)
     _conn: Connection | None = field(default=None, repr=False)
     _served: int = 0
@@ -130,6 +132,7 @@ class Extractor:
         start = time.perf_counter()
         path = Path(path)
         report = checked if checked is not None else precheck(path, self.max_bytes)
+        report.extractor_version = extractor_version(self.extractor)
         if report.status != "ok":
             report.seconds = time.perf_counter() - start
             return report
@@ -137,7 +140,7 @@ class Extractor:
             self.close()
         conn = self._start()
         self._served += 1
-        conn.send((str(path), report.sha256, report.bytes, self.ocr))
+        conn.send((str(path), report.sha256, report.bytes, self.ocr, self.extractor))
         deadline = start + self.timeout
         result: DocumentReport | None = None
         while result is None:
