@@ -82,6 +82,20 @@ class Runner(StrEnum):
     dask = "dask"
 
 
+class Reader(StrEnum):
+    """Page readers of `valpub run` and `valpub extract` (see nlp.page_source)."""
+
+    pdfplumber = "pdfplumber"
+    pdfium = "pdfium"
+    auto = "auto"
+
+
+READER_HELP = (
+    "Library that reads the PDF text: pdfplumber (the reference), pdfium (faster), or "
+    "auto (pdfium, with pdfplumber for rotated, ruled or unmapped pages)."
+)
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -111,6 +125,7 @@ def run(
     ocr: Annotated[
         bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
     ] = False,
+    extractor: Annotated[Reader, typer.Option(help=READER_HELP)] = Reader.pdfplumber,
     fail_on_error: Annotated[bool, typer.Option(help="Exit 1 when a document failed.")] = False,
     models: Annotated[
         Path | None,
@@ -171,7 +186,14 @@ def run(
     local = sources is None and runner == Runner.process and not dask_address
     if isinstance(location, Path) and local and not force:
         rows = _unchanged_run(
-            location, out, models, classifier, int(max_mb * 2**20), ocr, pseudonymise
+            location,
+            out,
+            models,
+            classifier,
+            int(max_mb * 2**20),
+            ocr,
+            pseudonymise,
+            extractor.value,
         )
         if rows is not None:
             typer.echo(
@@ -206,6 +228,7 @@ def run(
             train=train,
             sources=sources,
             pseudonymise=pseudonymise,
+            extractor=extractor.value,
         )
     except NlpError as exc:
         _fail(str(exc))
@@ -231,6 +254,7 @@ def _unchanged_run(
     max_bytes: int,
     ocr: bool,
     pseudonymise: bool,
+    extractor: str = "pdfplumber",
 ) -> list[dict[str, object]] | None:
     """The documents of the last run when it was made from exactly these inputs, else None.
 
@@ -260,7 +284,7 @@ def _unchanged_run(
                 corpus_documents(corpus.resolve()),
                 lexicon_fingerprint(DEFAULT_LEXICONS),
                 version,
-                run_options(max_bytes, ocr, pseudonymise),
+                run_options(max_bytes, ocr, pseudonymise, extractor),
             )
             if not outputs_up_to_date(out, key):
                 return None
@@ -531,6 +555,7 @@ def extract(
     ocr: Annotated[
         bool, typer.Option(help="OCR pages without text layer (needs Tesseract, French).")
     ] = False,
+    extractor: Annotated[Reader, typer.Option(help=READER_HELP)] = Reader.pdfplumber,
 ) -> None:
     """Extract PDFs and print their status (and text with --text), without storing anything.
 
@@ -547,11 +572,11 @@ def extract(
             typer.echo(f"--- p. {page.page}{flag}")
             typer.echo(page.text)
 
-    with Extractor(timeout=timeout, ocr=ocr) as extractor:
+    with Extractor(timeout=timeout, ocr=ocr, extractor=extractor.value) as worker:
         for path in files:
             if text:
                 typer.echo(f"=== {path}")
-            report = extractor.extract(path, show)
+            report = worker.extract(path, show)
             typer.echo(
                 f"{path}: {report.status} ({report.pages} pages, {report.seconds:.1f} s)"
                 + (f": {report.reason}" if report.reason else "")
