@@ -18,6 +18,7 @@ extractor of :mod:`nlp.extract`).
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,9 +159,11 @@ def _chars(
             text = "-"
         else:
             text = chr(code)
-        size = float(pdfium_c.FPDFText_GetFontSize(textpage, i))
         pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect)
         pdfium_c.FPDFText_GetMatrix(textpage, i, matrix)
+        # pdfium gives the Tf size; pdfminer's is that size scaled by the char matrix
+        # (Word's PDFs draw 14.72-pt text under a 0.75 scale: 11.04 pt on the page).
+        size = float(pdfium_c.FPDFText_GetFontSize(textpage, i)) * math.hypot(matrix.c, matrix.d)
         obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
         key = ctypes.cast(obj, ctypes.c_void_p).value or 0
         font = fonts.get(key)
