@@ -155,7 +155,7 @@ def export_cmd(
     out.mkdir(parents=True, exist_ok=True)
     prefect_environment()
     from flows.pipeline import run_pipeline
-    from nlp.extract import default_workers
+    from nlp.extract_process import default_workers
 
     models = models or out / "models"
     try:

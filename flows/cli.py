@@ -54,6 +54,20 @@ class Runner(StrEnum):
     dask = "dask"
 
 
+class Reader(StrEnum):
+    """Page readers of `valpub run` and `valpub extract` (see nlp.page_source)."""
+
+    pdfplumber = "pdfplumber"
+    pdfium = "pdfium"
+    auto = "auto"
+
+
+READER_HELP = (
+    "Library that reads the PDF text: pdfplumber (the reference), pdfium (faster), or "
+    "auto (pdfium, with pdfplumber for rotated, ruled or unmapped pages)."
+)
+
+
 @app.command()
 def run(
     corpus: Annotated[
@@ -82,6 +96,7 @@ def run(
             "installed; --no-ocr leaves them unread."
         ),
     ] = True,
+    extractor: Annotated[Reader, typer.Option(help=READER_HELP)] = Reader.pdfplumber,
     fail_on_error: Annotated[bool, typer.Option(help="Exit 1 when a document failed.")] = False,
     models: Annotated[
         Path | None,
@@ -150,7 +165,14 @@ def run(
     local = sources is None and runner == Runner.process and not dask_address
     if isinstance(location, Path) and local and not force:
         rows = _unchanged_run(
-            location, out, models, classifier, int(max_mb * 2**20), ocr, pseudonymise
+            location,
+            out,
+            models,
+            classifier,
+            int(max_mb * 2**20),
+            ocr,
+            pseudonymise,
+            extractor.value,
         )
         if rows is not None:
             typer.echo(
@@ -162,7 +184,7 @@ def run(
             return
     prefect_environment()
     from flows.pipeline import run_pipeline
-    from nlp.extract import default_workers
+    from nlp.extract_process import default_workers
 
     if not verbose:
         for name in ("prefect.flow_runs", "prefect.task_runs"):
@@ -186,6 +208,7 @@ def run(
             sources=sources,
             pseudonymise=pseudonymise,
             keep_server=keep_server,
+            extractor=extractor.value,
         )
     except NlpError as exc:
         _fail(str(exc))
@@ -212,6 +235,7 @@ def _unchanged_run(
     max_bytes: int,
     ocr: bool,
     pseudonymise: bool,
+    extractor: str = "pdfplumber",
 ) -> list[dict[str, object]] | None:
     """The documents of the last run when it was made from exactly these inputs, else None.
 
@@ -241,7 +265,7 @@ def _unchanged_run(
                 corpus_documents(corpus.resolve()),
                 lexicon_fingerprint(DEFAULT_LEXICONS),
                 version,
-                run_options(max_bytes, ocr, pseudonymise),
+                run_options(max_bytes, ocr, pseudonymise, extractor),
             )
             if not outputs_up_to_date(out, key):
                 return None
@@ -524,12 +548,14 @@ def extract(
         bool,
         typer.Option(help="OCR pages without a text layer (where Tesseract with French is)."),
     ] = True,
+    extractor: Annotated[Reader, typer.Option(help=READER_HELP)] = Reader.pdfplumber,
 ) -> None:
     """Extract PDFs and print their status (and text with --text), without storing anything.
 
     Example: valpub extract corpus/valmont/feuille-de-route-2024.pdf --text
     """
-    from nlp.extract import Extractor, Page
+    from nlp.extract import Page
+    from nlp.extract_process import Extractor
 
     _setup_logging(False)
 
@@ -539,11 +565,11 @@ def extract(
             typer.echo(f"--- p. {page.page}{flag}")
             typer.echo(page.text)
 
-    with Extractor(timeout=timeout, ocr=ocr) as extractor:
+    with Extractor(timeout=timeout, ocr=ocr, extractor=extractor.value) as worker:
         for path in files:
             if text:
                 typer.echo(f"=== {path}")
-            report = extractor.extract(path, show)
+            report = worker.extract(path, show)
             typer.echo(
                 f"{path}: {report.status} ({report.pages} pages, {report.seconds:.1f} s)"
                 + (f": {report.reason}" if report.reason else "")

@@ -6,7 +6,7 @@
   of sentences tagged per scheme, the entries that never fire.
 * ``kwic TERM --corpus DIR``: keyword-in-context lines with document and page.
 
-The corpus commands extract the PDFs with ``nlp.extract.Extractor`` (a time limit per
+The corpus commands extract the PDFs with ``nlp.extract_process.Extractor`` (a time limit per
 document), or reuse the pages a ``valpub run`` stored under ``--pages OUT``. They skip
 the documents a corpus README lists under "Evaluation only": lexicons must not be tuned
 on them (``--include-evaluation`` to override).
@@ -124,7 +124,8 @@ def iter_corpus_pages(
     Pages stored by a previous ``valpub run`` under ``pages_dir`` are reused when the
     store holds them for the current extractor version.
     """
-    from nlp.extract import Extractor, precheck
+    from nlp.extract import precheck
+    from nlp.extract_process import Extractor
     from nlp.store import cached_report, pages_path, read_pages
 
     with Extractor(timeout=timeout) as extractor:

@@ -57,9 +57,10 @@ from nlp.extract import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     DocumentReport,
-    Extractor,
+    extractor_version,
     precheck,
 )
+from nlp.extract_process import Extractor
 from nlp.netaddr import is_loopback_address as _is_loopback
 from nlp.pseudonymise import Pseudonymiser, published_texts
 from nlp.publish import publish_profiles
@@ -107,7 +108,12 @@ class ExtractorPool:
         self._free: queue.Queue[Extractor] = queue.Queue()
         self._all: list[Extractor] = []
         self._limit: int | None = None
-        self._settings: tuple[float, int, bool] = (DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, False)
+        self._settings: tuple[float, int, bool, str] = (
+            DEFAULT_TIMEOUT,
+            DEFAULT_MAX_BYTES,
+            False,
+            "pdfplumber",
+        )
         self.configure(workers)
 
     def configure(
@@ -116,6 +122,7 @@ class ExtractorPool:
         timeout: float = DEFAULT_TIMEOUT,
         max_bytes: int = DEFAULT_MAX_BYTES,
         ocr: bool = False,
+        extractor: str = "pdfplumber",
     ) -> None:
         """Stop the current extractors; later ones get these settings."""
         self.close()
@@ -123,7 +130,7 @@ class ExtractorPool:
             self._free = queue.Queue()
             self._all = []
             self._limit = None if workers is None else max(1, workers)
-            self._settings = (timeout, max_bytes, ocr)
+            self._settings = (timeout, max_bytes, ocr, extractor)
 
     @contextlib.contextmanager
     def checkout(self) -> Iterator[Extractor]:
@@ -134,8 +141,8 @@ class ExtractorPool:
             except queue.Empty:
                 ex = None
                 if self._limit is None or len(self._all) < self._limit:
-                    timeout, max_bytes, ocr = self._settings
-                    ex = Extractor(timeout=timeout, max_bytes=max_bytes, ocr=ocr)
+                    timeout, max_bytes, ocr, reader = self._settings
+                    ex = Extractor(timeout=timeout, max_bytes=max_bytes, ocr=ocr, extractor=reader)
                     self._all.append(ex)
             free = self._free
         if ex is None:
@@ -208,15 +215,18 @@ def _worker_object(kind: str, key: Hashable, make: Callable[[], Any]) -> Any:
         return obj
 
 
-def worker_extractors(timeout: float, max_bytes: int, ocr: bool) -> ExtractorPool:
+def worker_extractors(
+    timeout: float, max_bytes: int, ocr: bool, extractor: str = "pdfplumber"
+) -> ExtractorPool:
     """This process's extractors for these settings (one per task running at once)."""
 
     def make() -> ExtractorPool:
         pool = ExtractorPool(None)
-        pool.configure(None, timeout, max_bytes, ocr)
+        pool.configure(None, timeout, max_bytes, ocr, extractor)
         return pool
 
-    pool: ExtractorPool = _worker_object("extractors", (timeout, max_bytes, ocr), make)
+    key = (timeout, max_bytes, ocr, extractor)
+    pool: ExtractorPool = _worker_object("extractors", key, make)
     return pool
 
 
@@ -303,6 +313,7 @@ def extract_one(
     force: bool = False,
     ocr: bool = False,
     extractors: ExtractorPool | None = None,
+    extractor: str = "pdfplumber",
 ) -> dict[str, Any]:
     """Extract one document (or reuse its stored result); return its documents-table row.
 
@@ -312,9 +323,11 @@ def extract_one(
     if doc.refused:  # outside the corpus: never opened, whatever it is
         report = DocumentReport(doc.file, "", 0, "refused", doc.refused)
     elif doc.url:
-        report = _extract_remote(doc, out, max_bytes, force, ocr, extractors)
+        report = _extract_remote(doc, out, max_bytes, force, ocr, extractors, extractor)
     else:
-        report = _extract_file(doc.path, doc.file, out, max_bytes, force, ocr, extractors)
+        report = _extract_file(
+            doc.path, doc.file, out, max_bytes, force, ocr, extractors, extractor
+        )
     row = report.as_dict()
     row.update(
         file=doc.file,
@@ -334,6 +347,7 @@ def _extract_remote(
     force: bool,
     ocr: bool,
     extractors: ExtractorPool | None,
+    extractor: str = "pdfplumber",
 ) -> DocumentReport:
     """Extract a document read from its URL, or reuse what its unchanged version gave.
 
@@ -346,7 +360,7 @@ def _extract_remote(
     version = None if force else remote_version(url)
     known = remote_state(out, url) if version else None
     if known is not None and known["version"] == version:
-        cached = _reusable(out, str(known["sha256"]), force, ocr)
+        cached = _reusable(out, str(known["sha256"]), force, ocr, extractor)
         if cached is not None:
             log.info("%s: unchanged at its URL; reused extraction (%s)", doc.file, cached.status)
             cached.path = url
@@ -356,20 +370,23 @@ def _extract_remote(
             path = fetch_document(url, Path(folder), max_bytes)
         except FetchError as exc:
             return DocumentReport(url, "", 0, exc.status, str(exc)[:300])
-        report = _extract_file(path, doc.file, out, max_bytes, force, ocr, extractors)
+        report = _extract_file(path, doc.file, out, max_bytes, force, ocr, extractors, extractor)
     report.path = url
     if version and report.sha256 and report.status in FINAL_STATUSES:
         save_remote_state(out, url, version, report.sha256)
     return report
 
 
-def _reusable(out: Path, sha256: str, force: bool, ocr: bool) -> DocumentReport | None:
+def _reusable(
+    out: Path, sha256: str, force: bool, ocr: bool, extractor: str = "pdfplumber"
+) -> DocumentReport | None:
     """The stored extraction of ``sha256``, unless it must be redone.
 
-    Redone with ``force``, or when OCR is asked for now and the document has pages that
-    need it which OCR has not tried to read yet (it was off or not installed).
+    Redone with ``force``, when it was made by another page reader (``extractor``), or
+    when OCR is asked for now and the document has pages that need it which OCR has not
+    tried to read yet (it was off or not installed).
     """
-    cached = None if force else cached_report(out, sha256)
+    cached = None if force else cached_report(out, sha256, extractor_version(extractor))
     if cached is not None and ocr and cached.pages_needing_ocr and not cached.ocr_tried:
         return None
     return cached
@@ -383,19 +400,20 @@ def _extract_file(
     force: bool,
     ocr: bool,
     extractors: ExtractorPool | None,
+    extractor: str = "pdfplumber",
 ) -> DocumentReport:
     """Extract a local file into ``out/pages``, or reuse what is stored for its sha256."""
     report = precheck(path, max_bytes)
     if report.status == "ok":
-        cached = _reusable(out, report.sha256, force, ocr)
+        cached = _reusable(out, report.sha256, force, ocr, extractor)
         if cached is not None:
             report = cached
             log.info("%s: reused extraction (%s)", name, report.status)
         else:
             writer = PageWriter(out, report.sha256)
             try:
-                with (extractors or EXTRACTORS).checkout() as extractor:
-                    report = extractor.extract(path, writer.write, checked=report)
+                with (extractors or EXTRACTORS).checkout() as worker:
+                    report = worker.extract(path, writer.write, checked=report)
             finally:
                 if writer.count and report.status not in {"timeout", "failed"}:  # keep partial
                     writer.commit()
@@ -423,6 +441,7 @@ def extract_document(
     ocr: bool,
     timeout: float = DEFAULT_TIMEOUT,
     on_dask: bool = False,
+    extractor: str = "pdfplumber",
 ) -> Any:
     """Extract one document's pages into ``out/pages``; its row is the result.
 
@@ -432,8 +451,8 @@ def extract_document(
     if on_dask:
         _send_nlp_logs_to_prefect()
         _quiet_document_failures()
-    extractors = worker_extractors(timeout, max_bytes, ocr) if on_dask else EXTRACTORS
-    row = extract_one(doc, out, max_bytes, force, ocr, extractors=extractors)
+    extractors = worker_extractors(timeout, max_bytes, ocr, extractor) if on_dask else EXTRACTORS
+    row = extract_one(doc, out, max_bytes, force, ocr, extractors=extractors, extractor=extractor)
     _count("extracted")
     if row["status"] != "ok" or row["reason"]:
         get_run_logger().warning("%s: %s: %s", doc.file, row["status"], row["reason"])
@@ -869,6 +888,7 @@ def _process_corpus(
     progress: bool = False,
     sources: Path | None = None,
     pseudonymise: bool = True,
+    extractor: str = "pdfplumber",
 ) -> list[dict[str, Any]]:
     """Run the pipeline on a corpus folder (or corpus URL); return one row per document.
 
@@ -885,7 +905,8 @@ def _process_corpus(
     task runner). The classifier is the current version in ``models`` (default
     ``out/models``); with ``classifier=False`` the labels are the lexicons'; with
     ``train=False`` a missing model is not trained (lexicons only). ``progress`` shows a
-    progress bar on standard error.
+    progress bar on standard error. ``extractor`` is the page reader
+    (:data:`nlp.page_source.EXTRACTOR_CHOICES`).
     """
     started = time.monotonic()
     logger = get_run_logger()
@@ -913,7 +934,7 @@ def _process_corpus(
         runner,
     )
     if not on_dask:
-        EXTRACTORS.configure(workers, timeout, max_bytes, ocr)
+        EXTRACTORS.configure(workers, timeout, max_bytes, ocr, extractor)
     # Only a few extractions wait in the queue, so that tagging, submitted as each
     # document is extracted, does not wait behind all of them.
     window = 2 * (_cluster_slots(workers) if on_dask else max(1, workers))
@@ -930,7 +951,14 @@ def _process_corpus(
     def submit_extraction() -> None:
         i = waiting.popleft()
         extracting[i] = extract_task.submit(
-            docs[i], out, max_bytes, force, ocr, timeout=timeout, on_dask=on_dask
+            docs[i],
+            out,
+            max_bytes,
+            force,
+            ocr,
+            timeout=timeout,
+            on_dask=on_dask,
+            extractor=extractor,
         )
         watch("extract", i, extracting[i])
 
@@ -1011,7 +1039,11 @@ def _process_corpus(
         # keyed by the digests extraction read: the content these outputs were made from
         documents = [(str(r["file"]), r["sha256"] or None) for r in rows]
         key = run_key(
-            corpus, documents, fingerprint, version, run_options(max_bytes, ocr, pseudonymise)
+            corpus,
+            documents,
+            fingerprint,
+            version,
+            run_options(max_bytes, ocr, pseudonymise, extractor),
         )
         save_run_state(out, key)  # the next run with the same inputs has nothing to do
     else:
@@ -1184,6 +1216,7 @@ def pipeline_job(
     train: bool = True,
     sources: str | None = None,
     pseudonymise: bool = True,
+    extractor: str = "pdfplumber",
 ) -> dict[str, int]:
     """The pipeline as a scheduled job (``valpub serve``, ``flows.deployments``).
 
@@ -1191,7 +1224,7 @@ def pipeline_job(
     the count of documents per status. ``corpus`` is a folder or a URL; ``workers=0``
     means one per core; ``sources``, a CSV of URLs pulled into ``corpus`` first.
     """
-    from nlp.extract import default_workers
+    from nlp.extract_process import default_workers
 
     rows = run_pipeline(
         corpus_location(corpus),
@@ -1208,5 +1241,6 @@ def pipeline_job(
         train=train,
         sources=Path(sources) if sources else None,
         pseudonymise=pseudonymise,
+        extractor=extractor,
     )
     return dict(Counter(str(r["status"]) for r in rows))

@@ -1,11 +1,11 @@
-"""Entry point of an extraction worker process (started by :class:`nlp.extract.Extractor`)."""
+"""Entry point of an extraction worker process (see :class:`nlp.extract_process.Extractor`)."""
 
 from __future__ import annotations
 
 import sys
 from multiprocessing.connection import Connection
 
-from nlp.extract import _worker_main
+from nlp.extract_process import _worker_main
 
 if __name__ == "__main__":
     _worker_main(Connection(int(sys.argv[1])))

@@ -1,11 +1,11 @@
 """PDF documents to clean page text, one page at a time, with a status per document.
 
 This module owns the document level: checking a file before opening it, opening it
-with pdfplumber (empty password for "encrypted but readable" files), streaming its
+(empty password for "encrypted but readable" files) with the chosen reader
+(:mod:`nlp.page_source`: pdfplumber by default, or pdfium), streaming its
 pages through the running-header filter and the text assembly of :mod:`nlp.layout`,
-and classifying what went wrong. :class:`Extractor` runs the work in a child process
-that it kills when a document exceeds its time limit, because pdfminer can loop on
-pathological files and a thread cannot be stopped.
+and classifying what went wrong. :class:`nlp.extract_process.Extractor` runs the work
+in a child process that it kills when a document exceeds its time limit.
 
 Statuses (the ``status`` of :class:`DocumentReport`) form a closed vocabulary:
 :data:`STATUSES` maps each to what it means.
@@ -13,22 +13,17 @@ Statuses (the ``status`` of :class:`DocumentReport`) form a closed vocabulary:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from multiprocessing.connection import Connection
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from nlp.layout import Line, assemble_text, line_words, page_layout
+from nlp.layout import Line, PageLayout, assemble_text, line_words
+from nlp.page_source import EXTRACTOR_CHOICES, PageSource
 from nlp.textclean import (
     RunningLineFilter,
     is_page_number,
@@ -41,10 +36,11 @@ log = logging.getLogger(__name__)
 
 #: Version of the extraction rules; stored outputs made by another version are redone.
 EXTRACTOR_VERSION = "1.0.0"
+#: Version of the pdfium word source (:mod:`nlp.pdfium_words`), part of the pdfium and
+#: auto extractors' versions.
+PDFIUM_VERSION = "2"
 DEFAULT_MAX_BYTES = 200 * 2**20
 DEFAULT_TIMEOUT = 300.0
-#: A worker process is replaced after this many documents, to return memory.
-DEFAULT_MAX_DOCS_PER_WORKER = 40
 
 STATUSES: dict[str, str] = {
     "ok": "text extracted (some pages may still need OCR: see the reason)",
@@ -104,6 +100,20 @@ class DocumentReport:
     def as_dict(self) -> dict[str, Any]:
         """Return the report as a plain dict (for tables and JSON)."""
         return {k: getattr(self, k) for k in self.__slots__}
+
+
+def extractor_version(extractor: str = "pdfplumber") -> str:
+    """The version stored with an extraction made by ``extractor`` (see :mod:`nlp.page_source`).
+
+    pdfplumber keeps the bare :data:`EXTRACTOR_VERSION`, so its stored extractions stay
+    valid; ``pdfium`` and ``auto`` add their name, so that an extraction made with one
+    reader is redone when another is asked for.
+    """
+    if extractor not in EXTRACTOR_CHOICES:
+        raise ValueError(f"unknown extractor {extractor!r}: one of {EXTRACTOR_CHOICES}")
+    if extractor == "pdfplumber":
+        return EXTRACTOR_VERSION
+    return f"{EXTRACTOR_VERSION}+{extractor}{PDFIUM_VERSION}"
 
 
 def file_sha256(path: Path) -> str:
@@ -177,20 +187,24 @@ def iter_pages(
     report: DocumentReport | None = None,
     password: str = "",
     ocr: bool = False,
+    extractor: str = "pdfplumber",
 ) -> Iterator[Page]:
     """Yield the clean pages of a PDF, in order, holding only a few pages at a time.
 
-    Runs in the calling process, with no time limit (see :class:`Extractor`). Raises
-    the PDF library's exceptions; :func:`classify_error` names them. When ``report`` is
-    given, page counts and per-page problems are recorded in it. With ``ocr``, pages
-    without a usable text layer are read by Tesseract (see :mod:`nlp.ocr`) when it is
-    installed; their ``ocr`` flag says so.
+    Runs in the calling process, with no time limit (see
+    :class:`nlp.extract_process.Extractor`). Raises the PDF library's exceptions;
+    :func:`classify_error` names them. When ``report`` is given, page counts and
+    per-page problems are recorded in it. With ``ocr``, pages without a usable text
+    layer are read by Tesseract (see :mod:`nlp.ocr`) when it is installed; their
+    ``ocr`` flag says so. ``extractor`` chooses the library that reads the characters
+    (:data:`nlp.page_source.EXTRACTOR_CHOICES`).
     """
     report = report if report is not None else DocumentReport(str(path), doc_sha256, 0)
+    report.extractor_version = extractor_version(extractor)
     reader = _ocr_reader(path, password) if ocr else None
     report.ocr_tried = reader is not None
     try:
-        for page in _iter_layout_pages(path, doc_sha256, report, password):
+        for page in _iter_layout_pages(path, doc_sha256, report, password, extractor):
             if reader is not None and page.needs_ocr:
                 text = reader.read(page.page)
                 # a picture without words (a plan, a photo) stays a page without text
@@ -212,12 +226,10 @@ def _ocr_reader(path: Path, password: str) -> Any:
 
 
 def _iter_layout_pages(
-    path: Path, doc_sha256: str, report: DocumentReport, password: str
+    path: Path, doc_sha256: str, report: DocumentReport, password: str, extractor: str
 ) -> Iterator[Page]:
-    import pdfplumber
-
-    with pdfplumber.open(path, password=password) as pdf:
-        n_pages = len(pdf.pages)
+    with PageSource(path, password, extractor) as source:
+        n_pages = source.n_pages
         report.pages = n_pages
         filt: RunningLineFilter[tuple[int, list[Line], float, int]] = RunningLineFilter()
         vocabulary: Counter[str] = Counter()
@@ -237,17 +249,12 @@ def _iter_layout_pages(
             return Page(doc_sha256, number, text, needs_ocr=needs_ocr)
 
         for number in range(1, n_pages + 1):
-            page = pdf.pages[number - 1]
             try:
-                layout = page_layout(page)
+                layout: PageLayout | None = source.layout(number)
             except Exception as exc:  # one broken page must not lose the others
                 log.warning("%s: page %d unreadable: %s", path, number, exc)
                 bad_pages.append(number)
                 layout = None
-            finally:
-                page.close()
-                # pdfplumber caches every parsed page on the document: drop it.
-                pdf.pages[number - 1] = None  # type: ignore[call-overload]
             lines = layout.lines if layout else []
             coverage = layout.image_coverage if layout else 0.0
             n_chars = layout.n_chars if layout else 0
@@ -369,16 +376,18 @@ def extract_document(
     on_page: Callable[[Page], None],
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: bool = False,
+    extractor: str = "pdfplumber",
 ) -> DocumentReport:
     """Extract a document in this process, passing each page to ``on_page``.
 
-    No time limit: use :class:`Extractor` for untrusted batches.
+    No time limit: use :class:`nlp.extract_process.Extractor` for untrusted batches.
     """
     start = time.perf_counter()
     report = precheck(Path(path), max_bytes)
+    report.extractor_version = extractor_version(extractor)
     if report.status == "ok":
         try:
-            for page in iter_pages(Path(path), report.sha256, report, ocr=ocr):
+            for page in iter_pages(Path(path), report.sha256, report, ocr=ocr, extractor=extractor):
                 on_page(page)
         except Exception as exc:
             report.status, reason = classify_error(exc)
@@ -386,145 +395,3 @@ def extract_document(
         finish_report(report, Path(path))
     report.seconds = time.perf_counter() - start
     return report
-
-
-def _worker_main(conn: Connection) -> None:
-    """Child process loop: extract the documents asked for, stream pages back."""
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        path, sha256, size, ocr = request
-        report = DocumentReport(str(path), sha256, size)
-        try:
-            for page in iter_pages(Path(path), sha256, report, ocr=ocr):
-                conn.send(("page", page))
-        except Exception as exc:
-            report.status, reason = classify_error(exc)
-            report.reason = _join(reason, report.reason)
-        conn.send(("done", report))
-
-
-@dataclass
-class Extractor:
-    """Extract documents in a child process that is killed on time-out.
-
-    One extractor owns at most one worker process, started on first use and reused
-    across documents (imports and warm-up are paid once), replaced after
-    ``max_docs_per_worker`` documents or after a kill. Use it as a context manager,
-    or call :meth:`close`. Not thread-safe: give each thread its own extractor.
-    """
-
-    timeout: float = DEFAULT_TIMEOUT
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_docs_per_worker: int = DEFAULT_MAX_DOCS_PER_WORKER
-    ocr: bool = False  # read pages without a text layer with Tesseract, when installed
-    _proc: Any = field(default=None, repr=False)
-    _conn: Connection | None = field(default=None, repr=False)
-    _served: int = 0
-
-    def __enter__(self) -> Extractor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the worker process, if any."""
-        if self._conn is not None:
-            with contextlib.suppress(OSError):
-                self._conn.send(None)
-        self._stop(graceful=True)
-
-    def _stop(self, graceful: bool = False) -> None:
-        proc, self._proc = self._proc, None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if proc is not None:
-            if graceful:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=2)
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=5)
-        self._served = 0
-
-    def _start(self) -> Connection:
-        if self._proc is None or self._proc.poll() is not None:
-            self._stop()
-            # A fresh interpreter (fork + exec), not a forked copy: safe when the
-            # parent runs threads (Prefect), and independent of the parent's __main__.
-            ours, theirs = socket.socketpair()
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "nlp._worker", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-            )
-            theirs.close()
-            self._conn = Connection(ours.detach())
-        assert self._conn is not None
-        return self._conn
-
-    def extract(
-        self,
-        path: Path,
-        on_page: Callable[[Page], None],
-        checked: DocumentReport | None = None,
-    ) -> DocumentReport:
-        """Extract ``path``, passing each page to ``on_page`` as soon as it is ready.
-
-        Never raises for a bad document: the returned report carries the status.
-        ``checked`` is the result of :func:`precheck` when the caller already has it.
-        """
-        start = time.perf_counter()
-        path = Path(path)
-        report = checked if checked is not None else precheck(path, self.max_bytes)
-        if report.status != "ok":
-            report.seconds = time.perf_counter() - start
-            return report
-        if self._served >= self.max_docs_per_worker:
-            self.close()
-        conn = self._start()
-        self._served += 1
-        conn.send((str(path), report.sha256, report.bytes, self.ocr))
-        deadline = start + self.timeout
-        result: DocumentReport | None = None
-        while result is None:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0 or not conn.poll(min(remaining, 1.0)):
-                if remaining <= 0:
-                    self._stop()
-                    report.status = "timeout"
-                    report.reason = f"stopped after {self.timeout:.0f} s"
-                    break
-                if self._proc.poll() is not None:
-                    code = self._proc.returncode
-                    self._stop()
-                    report.status, report.reason = "failed", f"worker died (exit code {code})"
-                    break
-                continue
-            try:
-                kind, payload = conn.recv()
-            except (EOFError, OSError) as exc:
-                self._stop()
-                report.status, report.reason = "failed", f"worker died ({exc!r})"
-                break
-            if kind == "page":
-                on_page(payload)
-                report.pages_with_text += 0 if payload.needs_ocr else 1
-            else:
-                result = payload
-        if result is not None:
-            report = replace(result, bytes=report.bytes)
-            finish_report(report, path)
-        report.seconds = time.perf_counter() - start
-        return report
-
-
-def default_workers() -> int:
-    """Number of extraction processes to run by default: one per core."""
-    return max(1, os.cpu_count() or 1)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from nlp.codebook import SCHEMES
 from nlp.errors import NlpError
-from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page
+from nlp.extract import EXTRACTOR_VERSION, DocumentReport, Page, extractor_version
 from nlp.spreadsheet import safe_frame
 
 #: Mode of the files written here (mkstemp alone would make them private, 0600).
@@ -234,11 +234,14 @@ def save_remote_state(out: Path, url: str, version: dict[str, Any], sha256: str)
     write_json(remote_state_path(out, url), {"url": url, "version": version, "sha256": sha256})
 
 
-def cached_report(out: Path, sha256: str) -> DocumentReport | None:
+def cached_report(
+    out: Path, sha256: str, version: str = EXTRACTOR_VERSION
+) -> DocumentReport | None:
     """Return the stored extraction report of ``sha256`` if it is reusable.
 
-    Reusable means: made by the current extractor version, and its pages file exists
-    when the document had pages.
+    Reusable means: made by extractor ``version`` (the current pdfplumber rules by
+    default; see :func:`nlp.extract.extractor_version` for the other page readers),
+    and its pages file exists when the document had pages.
     """
     path = report_path(out, sha256)
     if not path.is_file():
@@ -248,7 +251,7 @@ def cached_report(out: Path, sha256: str) -> DocumentReport | None:
         report = DocumentReport(**data)
     except (ValueError, TypeError):
         return None
-    if report.extractor_version != EXTRACTOR_VERSION:
+    if report.extractor_version != version:
         return None
     if report.status in {"ok", "needs_ocr", "ocr"} and not pages_path(out, sha256).is_file():
         return None
@@ -315,12 +318,19 @@ RUN_STATE_NAME = "run-state.json"
 PUBLISHED_FILES = ("documents.parquet", "sentences.parquet", "profiles.parquet", "report.html")
 
 
-def run_options(max_bytes: int, ocr: bool, pseudonymise: bool = True) -> dict[str, Any]:
+def run_options(
+    max_bytes: int, ocr: bool, pseudonymise: bool = True, extractor: str = "pdfplumber"
+) -> dict[str, Any]:
     """The options of a run that change its outputs (part of :func:`run_key`).
 
-    The time limit is not among them: a document that timed out is retried anyway.
+    The time limit is not among them: a document that timed out is retried anyway. The
+    page reader (``extractor``) is, by its stored version, except the default
+    pdfplumber's, so that the keys of runs made before the choice existed still match.
     """
-    return {"max_bytes": max_bytes, "ocr": ocr, "pseudonymise": pseudonymise}
+    options: dict[str, Any] = {"max_bytes": max_bytes, "ocr": ocr, "pseudonymise": pseudonymise}
+    if extractor != "pdfplumber":
+        options["extractor"] = extractor_version(extractor)
+    return options
 
 
 def corpus_documents(corpus: Path) -> list[tuple[str, str | None]]:

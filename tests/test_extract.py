@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract import STATUSES, Extractor, Page, extract_document
+from nlp.extract import STATUSES, Page, extract_document
+from nlp.extract_process import Extractor
+from nlp.page_source import EXTRACTOR_CHOICES
 from tests.pdfgen import (
     encrypted_pdf,
     footnote_pdf,
@@ -25,6 +27,10 @@ BODY = [
 ]
 
 
+#: The layout tests run with every page reader: pdfium's words go through the same rules.
+READERS = pytest.mark.parametrize("reader", EXTRACTOR_CHOICES)
+
+
 def extract(path: Path, **kw: object) -> tuple[object, list[Page]]:
     pages: list[Page] = []
     report = extract_document(path, pages.append, **kw)  # type: ignore[arg-type]
@@ -37,9 +43,10 @@ def extractor() -> Extractor:
         yield ex
 
 
-def test_clean_text_and_provenance(tmp_path: Path) -> None:
+@READERS
+def test_clean_text_and_provenance(tmp_path: Path, reader: str) -> None:
     pdf = text_pdf(tmp_path / "doc.pdf", [BODY, ["Deuxième page."]])
-    report, pages = extract(pdf)
+    report, pages = extract(pdf, extractor=reader)
     assert report.status == "ok", report.reason
     assert [p.page for p in pages] == [1, 2]
     assert len({p.doc_sha256 for p in pages}) == 1 and len(pages[0].doc_sha256) == 64
@@ -48,10 +55,11 @@ def test_clean_text_and_provenance(tmp_path: Path) -> None:
     assert all(unicodedata.is_normalized("NFC", p.text) for p in pages)
 
 
-def test_running_header_footer_and_page_numbers_are_removed(tmp_path: Path) -> None:
+@READERS
+def test_running_header_footer_and_page_numbers_are_removed(tmp_path: Path, reader: str) -> None:
     header = "Métropole de Valmont - Stratégie numérique 2021-2026"
     pdf = text_pdf(tmp_path / "doc.pdf", [BODY] * 5, header=header, footer=True)
-    report, pages = extract(pdf)
+    report, pages = extract(pdf, extractor=reader)
     assert report.status == "ok"
     for page in pages:
         assert "Valmont" not in page.text
@@ -59,7 +67,8 @@ def test_running_header_footer_and_page_numbers_are_removed(tmp_path: Path) -> N
         assert page.text == BODY[0]
 
 
-def test_line_end_hyphenation(tmp_path: Path) -> None:
+@READERS
+def test_line_end_hyphenation(tmp_path: Path, reader: str) -> None:
     lines = [
         "Le schéma directeur accompagne le déve-",
         "loppement des services et la co-",
@@ -68,7 +77,9 @@ def test_line_end_hyphenation(tmp_path: Path) -> None:
         "Aubin, dans une démarche de sobriété numé-",
         "rique.",
     ]
-    report, pages = extract(text_pdf(tmp_path / "h.pdf", [["\n".join(lines)]], width=300))
+    report, pages = extract(
+        text_pdf(tmp_path / "h.pdf", [["\n".join(lines)]], width=300), extractor=reader
+    )
     text = pages[0].text
     assert "développement" in text
     assert "co-construction" in text
@@ -78,13 +89,14 @@ def test_line_end_hyphenation(tmp_path: Path) -> None:
     assert "- " not in text
 
 
-def test_two_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
+@READERS
+def test_two_columns_are_read_one_after_the_other(tmp_path: Path, reader: str) -> None:
     left = [f"Gauche, phrase {i} du texte." for i in range(1, 16)]
     right = [f"Droite, phrase {i} du texte." for i in range(1, 16)]
     pdf = two_column_pdf(
         tmp_path / "cols.pdf", "Feuille de route du territoire intelligent", left, right
     )
-    report, pages = extract(pdf)
+    report, pages = extract(pdf, extractor=reader)
     text = pages[0].text
     assert text.startswith("Feuille de route du territoire intelligent\n")
     assert "Gauche, phrase 15 du texte." in text
@@ -92,7 +104,10 @@ def test_two_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
     assert "Gauche" not in text[text.index("Droite") :]
 
 
-def test_a_sentence_running_into_the_next_column_stays_one_unit(tmp_path: Path) -> None:
+@READERS
+def test_a_sentence_running_into_the_next_column_stays_one_unit(
+    tmp_path: Path, reader: str
+) -> None:
     left = [f"Ligne {i} à gauche, texte." for i in range(1, 15)] + [
         "Elle aide les communes dans le"
     ]
@@ -100,7 +115,7 @@ def test_a_sentence_running_into_the_next_column_stays_one_unit(tmp_path: Path) 
         f"Ligne {i} à droite, texte." for i in range(2, 16)
     ]
     pdf = two_column_pdf(tmp_path / "flow.pdf", "Titre", left, right)
-    report, pages = extract(pdf)
+    report, pages = extract(pdf, extractor=reader)
     text = pages[0].text
     assert "Elle aide les communes dans le déploiement de leurs services en ligne." in text
     assert (
@@ -108,7 +123,8 @@ def test_a_sentence_running_into_the_next_column_stays_one_unit(tmp_path: Path) 
     )
 
 
-def test_bullets_and_headings_stay_separate_units(tmp_path: Path) -> None:
+@READERS
+def test_bullets_and_headings_stay_separate_units(tmp_path: Path, reader: str) -> None:
     lines = [
         "Nos priorités",
         "Le plan comprend trois actions :",
@@ -116,11 +132,12 @@ def test_bullets_and_headings_stay_separate_units(tmp_path: Path) -> None:
         "• former les agents,",
         "• accompagner les publics éloignés du numérique.",
     ]
-    report, pages = extract(text_pdf(tmp_path / "b.pdf", [lines]))
+    report, pages = extract(text_pdf(tmp_path / "b.pdf", [lines]), extractor=reader)
     assert pages[0].text.split("\n") == lines
 
 
-def test_table_cells_are_separate_statements(tmp_path: Path) -> None:
+@READERS
+def test_table_cells_are_separate_statements(tmp_path: Path, reader: str) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
@@ -133,12 +150,13 @@ def test_table_cells_are_separate_statements(tmp_path: Path) -> None:
     table = Table(data)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
     SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build([table])
-    report, pages = extract(path)
+    report, pages = extract(path, extractor=reader)
     assert pages[0].text.split("\n") == [cell for row in data for cell in row]
 
 
-def test_footnote_calls_do_not_glue_onto_words(tmp_path: Path) -> None:
-    report, pages = extract(footnote_pdf(tmp_path / "f.pdf"))
+@READERS
+def test_footnote_calls_do_not_glue_onto_words(tmp_path: Path, reader: str) -> None:
+    report, pages = extract(footnote_pdf(tmp_path / "f.pdf"), extractor=reader)
     assert "ouvertes chaque trimestre" in pages[0].text
     assert "ouvertes1" not in pages[0].text
 
@@ -171,6 +189,16 @@ def make_bad_files(tmp: Path) -> dict[str, Path]:
 def test_every_bad_input_gets_its_status_and_the_batch_goes_on(
     tmp_path: Path, extractor: Extractor
 ) -> None:
+    _check_bad_inputs(tmp_path, extractor)
+
+
+@pytest.mark.parametrize("reader", ["pdfium", "auto"])
+def test_bad_inputs_get_the_same_statuses_with_pdfium(tmp_path: Path, reader: str) -> None:
+    with Extractor(timeout=60, extractor=reader) as ex:
+        _check_bad_inputs(tmp_path, ex)
+
+
+def _check_bad_inputs(tmp_path: Path, extractor: Extractor) -> None:
     files = make_bad_files(tmp_path)
     expected_status = {
         "empty": "empty",

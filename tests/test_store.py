@@ -120,6 +120,10 @@ def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_pat
     assert key() == base  # deterministic
     assert len({base, key(lexicon_fingerprint="lex2"), key(model_version=None)}) == 3
     assert key(options=run_options(100, True)) != base
+    assert key(options=run_options(100, False, extractor="pdfplumber")) == base
+    pdfium_key = key(options=run_options(100, False, extractor="pdfium"))
+    auto_key = key(options=run_options(100, False, extractor="auto"))
+    assert len({base, pdfium_key, auto_key}) == 3
     (corpus / "a.pdf").write_bytes(b"%PDF-1.4 other")  # same size, new content
     assert key() != base
     changed = key()
@@ -141,3 +145,18 @@ def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_pat
     assert not outputs_up_to_date(out, base)
     (out / "report.html").unlink()
     assert not outputs_up_to_date(out, base)
+
+
+def test_stored_extraction_is_reused_only_by_the_same_page_reader(tmp_path: Path) -> None:
+    from nlp.extract import DocumentReport, extractor_version
+    from nlp.store import cached_report, report_path, write_json
+
+    sha = "ab" * 32
+    for reader in ("pdfplumber", "pdfium", "auto"):
+        report = DocumentReport("x.pdf", sha, 10, status="empty")
+        report.extractor_version = extractor_version(reader)
+        write_json(report_path(tmp_path, sha), report.as_dict())
+        for other in ("pdfplumber", "pdfium", "auto"):
+            found = cached_report(tmp_path, sha, extractor_version(other))
+            assert (found is not None) == (other == reader), (reader, other)
+    assert extractor_version("pdfplumber") == extractor_version()  # old stores stay valid

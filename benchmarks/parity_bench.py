@@ -1,0 +1,219 @@
+"""Parity and speed of the page readers (pdfplumber, pdfium, auto) on ../shared/corpus.
+
+For every text page (pdfplumber gives text and the page does not need OCR), the clean
+text of ``pdfium`` and ``auto`` is compared with pdfplumber's: normalised character
+similarity (whitespace collapsed, difflib ratio) must be >= 0.99. Speed: pages per
+second of each reader through :func:`nlp.extract.iter_pages` (layout and cleanup
+included), and of bare pdfplumber ``extract_text`` measured in the same run as the
+baseline. Pages that differ are listed with a reason category. Documents are shared
+out over ``--workers`` processes; each reader's time is summed over them, so the
+ratios compare like with like.
+
+Usage: python benchmarks/parity_bench.py [--docs N] [--workers 2] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import json
+import re
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+READERS = ("pdfplumber", "pdfium", "auto")
+THRESHOLD = 0.99
+
+
+def documents(limit: int) -> list[Path]:
+    """PDFs of the shared corpus with a text layer, a deterministic spread."""
+    with (CORPUS / "manifest.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if "no text layer" not in r["notes"]]
+    rows.sort(key=lambda r: r["file"])
+    step = max(1, len(rows) // limit) if limit else 1
+    chosen = rows[::step][:limit] if limit else rows
+    return [CORPUS / r["file"] for r in chosen if (CORPUS / r["file"]).is_file()]
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed: line breaks between units do not count as differences."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def similarity(a: str, b: str) -> float:
+    """Character similarity of two normalised texts (1.0 when equal)."""
+    a, b = normalise(a), normalise(b)
+    if a == b:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def category(reference: str, other: str, doubt: str) -> str:
+    """A short reason for a difference."""
+    a, b = normalise(reference), normalise(other)
+    if doubt:
+        return f"read by pdfplumber in auto ({doubt}), differs through cross-page state"
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return "word spacing (a space more or less)"
+    if a.replace("-", "").replace(" ", "") == b.replace("-", "").replace(" ", ""):
+        return "hyphenation"
+    if sorted(a.split()) == sorted(b.split()):
+        return "reading order"
+    if len(b) < 0.9 * len(a):
+        return "text missing in pdfium"
+    if len(b) > 1.1 * len(a):
+        return "extra text in pdfium"
+    return "characters differ"
+
+
+def measure(path: Path) -> dict[str, Any]:
+    """Read one document with every reader; return times and per-page texts."""
+    import pdfplumber
+
+    from nlp.extract import DocumentReport, iter_pages
+
+    out: dict[str, Any] = {"file": path.name, "seconds": {}, "pages": {}, "error": ""}
+    start = time.perf_counter()
+    try:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.close()
+    except Exception as exc:
+        out["error"] = f"bare pdfplumber: {type(exc).__name__}"
+    out["seconds"]["bare"] = time.perf_counter() - start
+    for reader in READERS:
+        start = time.perf_counter()
+        report = DocumentReport(str(path), "", 0)
+        try:
+            pages = list(iter_pages(path, "", report, extractor=reader))
+        except Exception as exc:
+            out["error"] += f" {reader}: {type(exc).__name__}"
+            pages = []
+        out["seconds"][reader] = time.perf_counter() - start
+        out["pages"][reader] = {p.page: (p.text, p.needs_ocr) for p in pages}
+    out["doubts"] = _doubts(path)
+    return out
+
+
+def _doubts(path: Path) -> dict[int, str]:
+    """Why auto gave each page to pdfplumber ("" for pages pdfium read)."""
+    import pypdfium2
+
+    from nlp.pdfium_words import doubts, read_page
+
+    found: dict[int, str] = {}
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError:
+        return found
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                found[i + 1] = doubts(read_page(page))
+            except Exception:
+                found[i + 1] = "unreadable"
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=0, help="documents (0: all text PDFs)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=ROOT / "outputs" / "bench-parity.json")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print("../shared/corpus is absent: nothing to measure")
+        return 0
+    files = documents(args.docs)
+    wall = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as pool:
+        results = list(pool.map(measure, files))
+    wall = time.perf_counter() - wall
+
+    seconds: Counter[str] = Counter()
+    pages_read: Counter[str] = Counter()
+    compared: Counter[str] = Counter()
+    equal: Counter[str] = Counter()
+    auto_readers: Counter[str] = Counter()
+    differing: list[dict[str, Any]] = []
+    for res in results:
+        seconds.update(res["seconds"])
+        reference = res["pages"]["pdfplumber"]
+        for reader in ("bare", *READERS):
+            pages_read[reader] += len(reference)
+        for number, (text, needs_ocr) in reference.items():
+            if needs_ocr or not text.strip():
+                continue
+            doubt = res["doubts"].get(number, "")
+            auto_readers["pdfplumber: " + doubt if doubt else "pdfium"] += 1
+            for reader in ("pdfium", "auto"):
+                other = res["pages"][reader].get(number, ("", False))[0]
+                sim = similarity(text, other)
+                compared[reader] += 1
+                equal[reader] += sim >= THRESHOLD
+                if sim < THRESHOLD:
+                    differing.append(
+                        {
+                            "file": res["file"],
+                            "page": number,
+                            "reader": reader,
+                            "similarity": round(sim, 4),
+                            "category": category(text, other, doubt if reader == "auto" else ""),
+                        }
+                    )
+    speed = {r: pages_read[r] / seconds[r] for r in ("bare", *READERS) if seconds[r]}
+    result = {
+        "documents": len(files),
+        "text_pages": compared["auto"],
+        "threshold": THRESHOLD,
+        "parity": {r: round(equal[r] / compared[r], 4) for r in ("pdfium", "auto") if compared[r]},
+        "pages_per_s": {r: round(v, 2) for r, v in speed.items()},
+        "ratio_vs_pdfplumber": {r: round(speed[r] / speed["pdfplumber"], 2) for r in speed},
+        "auto_readers": dict(auto_readers.most_common()),
+        "differing_categories": {
+            r: dict(Counter(d["category"] for d in differing if d["reader"] == r).most_common())
+            for r in ("pdfium", "auto")
+        },
+        "differing": differing,
+        "errors": {res["file"]: res["error"] for res in results if res["error"]},
+        "wall_seconds": round(wall, 1),
+    }
+    print(f"{len(files)} documents, {compared['auto']} text pages of ../shared/corpus")
+    print(f"{'reader':<22} {'pages/s':>8} {'x pdfplumber':>13} {'parity':>8}")
+    names = {"bare": "bare extract_text", "pdfplumber": "valpub pdfplumber"}
+    for r in ("bare", *READERS):
+        parity = result["parity"].get(r)
+        print(
+            f"{names.get(r, 'valpub ' + r):<22} {speed[r]:>8.2f} "
+            f"{speed[r] / speed['pdfplumber']:>13.2f} "
+            f"{'' if parity is None else f'{100 * parity:.1f} %':>8}"
+        )
+    print("auto: pages read by", result["auto_readers"])
+    for r in ("pdfium", "auto"):
+        print(f"{r}: pages under {THRESHOLD}:", result["differing_categories"][r])
+    for d in differing:
+        if d["reader"] == "auto":
+            print(f"  auto {d['file']} p.{d['page']} {d['similarity']}: {d['category']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"JSON: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
