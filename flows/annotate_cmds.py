@@ -11,7 +11,7 @@
    store's judgements, and promotes the new model only when it is not worse on the
    held-out sets (or with ``--force``): :func:`flows.train.retrain` does the work.
 
-The lead mounts them with :func:`register`.
+:func:`register` adds them to `valpub`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 * ``qdpx``: the coded sentences as a REFI-QDA project (``.qdpx``) for NVivo, MAXQDA and
   ATLAS.ti (the mapping is documented in :mod:`nlp.qdpx`).
 
-The lead mounts the sub-app with :func:`register`. No Prefect here: the export reads
+:func:`register` adds the sub-app to `valpub`. No Prefect here: the export reads
 the files a ``valpub run`` wrote.
 """
 

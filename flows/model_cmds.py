@@ -1,6 +1,6 @@
 """``valpub train | evaluate | tag-text`` and ``valpub models list | promote | rollback``.
 
-The lead mounts them with :func:`register`. These commands only read options, call the
+:func:`register` adds them to `valpub`. These commands only read options, call the
 workflows (:mod:`flows.train`, :mod:`flows.evaluation`, :mod:`flows.tag_text`) or the
 model registry (``nlp.models``), print summaries and turn errors into exit codes. The
 options they share with ``valpub retrain`` are defined here.

@@ -1,6 +1,6 @@
 """``valpub review``: start the analysts' review app (Streamlit) over a run's outputs.
 
-The lead mounts it with :func:`register`. The command checks that the output folder
+:func:`register` adds it to `valpub`. The command checks that the output folder
 holds a run and that the annotation store opens (it is created or migrated then), and
 replaces itself with ``python -m streamlit run review/app.py``: bound to 127.0.0.1
 unless told otherwise, headless (no browser opened), without usage statistics.
