@@ -161,7 +161,9 @@ def test_serve_registers_the_schedule_runs_on_demand_and_stops_on_sigterm(
 
 def test_serve_without_a_server_starts_one_and_stops_it_on_ctrl_c(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(PREFECT_HOME)
+    # a home of its own: the worker's shared one holds other tests' deployments and runs,
+    # which its server's scheduler would also work through
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
     env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "1"  # schedule at once
     proc = serve(tmp_path, "local", env)
     try:
