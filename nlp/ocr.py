@@ -8,6 +8,7 @@ pdfplumber already depends on.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -25,8 +26,12 @@ INSTALL_HINT = (
 )
 
 
+@functools.cache
 def ocr_unavailable() -> str | None:
-    """Return why OCR cannot run here, or None when it can."""
+    """Return why OCR cannot run here, or None when it can.
+
+    Asked once per process: the answer runs Tesseract, and every document asks.
+    """
     try:
         import pytesseract
     except ImportError:
