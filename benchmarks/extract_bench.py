@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.extract import Page  # noqa: E402
-from nlp.extract_process import Extractor  # noqa: E402
+from nlp.extract.document import Page  # noqa: E402
+from nlp.extract.process import Extractor  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 

@@ -1,6 +1,6 @@
 """Which representation labels real sentences best: one comparison, document-grouped.
 
-Every variant is scored the same way as the shipped model (``nlp.fitting``): real
+Every variant is scored the same way as the shipped model (``nlp.model.fitting``): real
 sentences of ``corpus/training/real_annotations.jsonl`` in document-grouped 5-fold
 cross-validation, the written sentences always in training, thresholds chosen on the
 other folds (cross-fitted), lexicon/classifier rule chosen on real out-of-fold rows.
@@ -50,11 +50,11 @@ from flows.defaults import (
     DEFAULT_TRAIN,
 )
 from flows.training_data import prepare
-from nlp.classify import best_thresholds, combine, lexicon_labels
-from nlp.codebook import CODEBOOK_LABELS
-from nlp.evaluation import bootstrap_prf, grouped_folds
-from nlp.fitting import choose_rule, document_of
-from nlp.training import label_matrix
+from nlp.model.classify import best_thresholds, combine, lexicon_labels
+from nlp.model.evaluation import bootstrap_prf, grouped_folds
+from nlp.model.fitting import choose_rule, document_of
+from nlp.model.training import label_matrix
+from nlp.records.codebook import CODEBOOK_LABELS
 
 SCHEMES = ("public_value", "coproduction")
 E5_WEIGHT = 1.0  # as variant b's unit-norm vectors

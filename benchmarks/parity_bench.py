@@ -3,7 +3,7 @@
 For every text page (pdfplumber gives text and the page does not need OCR), the clean
 text of ``pdfium`` and ``auto`` is compared with pdfplumber's: normalised character
 similarity (whitespace collapsed, difflib ratio) must be >= 0.99. Speed: pages per
-second of each reader through :func:`nlp.extract.iter_pages` (layout and cleanup
+second of each reader through :func:`nlp.extract.document.iter_pages` (layout and cleanup
 included), and of bare pdfplumber ``extract_text`` measured in the same run as the
 baseline. Pages that differ are listed with a reason category. Documents are shared
 out over ``--workers`` processes; each reader's time is summed over them, so the
@@ -79,7 +79,7 @@ def measure(path: Path) -> dict[str, Any]:
     """Read one document with every reader; return times and per-page texts."""
     import pdfplumber
 
-    from nlp.extract import DocumentReport, iter_pages
+    from nlp.extract.document import DocumentReport, iter_pages
 
     out: dict[str, Any] = {"file": path.name, "seconds": {}, "pages": {}, "error": ""}
     start = time.perf_counter()
@@ -109,7 +109,7 @@ def _doubts(path: Path) -> dict[int, str]:
     """Why auto gave each page to pdfplumber ("" for pages pdfium read)."""
     import pypdfium2
 
-    from nlp.pdfium_words import doubts, read_page
+    from nlp.extract.pdfium_words import doubts, read_page
 
     found: dict[int, str] = {}
     try:

@@ -108,8 +108,8 @@ def naive(files: list[Path], models: Path) -> tuple[int, int, float]:
     import pdfplumber
     import spacy
 
-    from nlp.classify import SentenceClassifier
-    from nlp.models import Registry
+    from nlp.model.classify import SentenceClassifier
+    from nlp.model.registry import Registry
 
     warnings.filterwarnings("ignore")
     start = time.perf_counter()

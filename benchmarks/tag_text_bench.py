@@ -34,8 +34,8 @@ from pathlib import Path
 
 from flows.defaults import DEFAULT_LEXICONS, DEFAULT_TRAIN
 from flows.tag_text import BATCH, Tagger, tag_batches
-from nlp.classify import lexicon_matrix, lexicon_tags
-from nlp.training import load_examples
+from nlp.model.classify import lexicon_matrix, lexicon_tags
+from nlp.model.training import load_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -43,9 +43,9 @@ SHARED = ROOT.parent / "shared" / "corpus"
 
 def real_sentences(nlp: object, n: int) -> list[str]:
     """The first ``n`` sentences of the text PDFs of ../shared/corpus, in path order."""
-    from nlp.corpus import discover
-    from nlp.extract import Page, extract_document
-    from nlp.segment import split_sentences
+    from nlp.extract.document import Page, extract_document
+    from nlp.ingest.corpus import discover
+    from nlp.language.segment import split_sentences
 
     texts: list[str] = []
     for doc in discover(SHARED):

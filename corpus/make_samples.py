@@ -43,7 +43,7 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import samples_text as st
 
-from nlp.corpus import MANIFEST_COLUMNS
+from nlp.ingest.corpus import MANIFEST_COLUMNS
 
 rl_config.invariant = 1  # fixed creation date and document id: identical bytes on every run
 

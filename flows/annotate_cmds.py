@@ -1,11 +1,11 @@
 """``valpub annotate export | import`` and ``valpub retrain``: the annotation loop.
 
 1. ``annotate export`` runs the pipeline (cached work is reused), picks the sentences most
-   worth an analyst's time (``nlp.active``: uncertain for the current model, diverse,
+   worth an analyst's time (``nlp.annotation.active``: uncertain for the current model, diverse,
    spread over documents, never evaluation-only documents) and writes them as Label
    Studio tasks, its labeling config and a CSV sheet.
 2. ``annotate import`` reads what analysts return (Label Studio JSON exports, CSV sheets)
-   into the annotation store (``nlp.annotations``), then reports conflicts between
+   into the annotation store (``nlp.annotation.store``), then reports conflicts between
    annotators and Cohen's kappa per label.
 3. ``retrain`` trains on the shipped sentences, the real-sentence annotations and the
    store's judgements, and promotes the new model only when it is not worse on the
@@ -49,7 +49,7 @@ from flows.training_data import StoreUnavailableError, open_store
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nlp.annotations import AnnotationStore
+    from nlp.annotation.store import AnnotationStore
 
 annotate_app = typer.Typer(
     no_args_is_help=True,
@@ -76,14 +76,14 @@ def _open_store(url: str | None, out: Path) -> tuple[AnnotationStore, str]:
 
 
 def _label_names(lexicons: Path) -> dict[str, dict[str, str]]:
-    from nlp.lexicon import load_lexicons
+    from nlp.language.lexicon import load_lexicons
 
     return {lx.scheme: {lab.id: lab.name for lab in lx.labels} for lx in load_lexicons(lexicons)}
 
 
 def _thresholds(models: Path) -> tuple[dict[str, Any] | None, str]:
-    from nlp.classify import SentenceClassifier
-    from nlp.models import ModelError, Registry
+    from nlp.model.classify import SentenceClassifier
+    from nlp.model.registry import ModelError, Registry
 
     registry = Registry(models)
     version = registry.current()
@@ -136,16 +136,16 @@ def export_cmd(
     import pandas as pd
 
     from flows.local_server import prefect_environment
-    from nlp.active import (
+    from nlp.annotation.active import (
         SelectionConfig,
         evaluation_only,
         key_hashes,
         select_for_annotation,
         standoff_hashes,
     )
-    from nlp.annotation_export import csv_sheet, label_config, label_studio_tasks
-    from nlp.errors import NlpError
-    from nlp.store import atomic_open, write_json
+    from nlp.annotation.export import csv_sheet, label_config, label_studio_tasks
+    from nlp.records.errors import NlpError
+    from nlp.records.files import atomic_open, write_json
 
     if not corpus.is_dir():
         fail(f"corpus folder {corpus} does not exist")
@@ -155,7 +155,7 @@ def export_cmd(
     out.mkdir(parents=True, exist_ok=True)
     prefect_environment()
     from flows.pipeline import run_pipeline
-    from nlp.extract_process import default_workers
+    from nlp.extract.process import default_workers
 
     models = models or out / "models"
     try:
@@ -259,7 +259,7 @@ def import_cmd(
 
     Example: valpub annotate import project-1.json sheet.csv --annotator "C. Martin"
     """
-    from nlp.annotation_import import read_annotations
+    from nlp.annotation.importing import read_annotations
 
     annotations, shown = _open_store(store, out)
     errors = 0

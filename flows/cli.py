@@ -2,7 +2,7 @@
 
 Commands stay thin: options in, one library call or flow, a summary out. Commands that
 need no flow do not import Prefect, so they start fast. Library errors
-(:class:`nlp.errors.NlpError`) become a one-line message and exit code 2.
+(:class:`nlp.records.errors.NlpError`) become a one-line message and exit code 2.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import typer
 from flows.console import fail as _fail
 from flows.console import setup_logging as _setup_logging
 from flows.local_server import DEFAULT_IDLE_MINUTES, free_port, prefect_environment
-from nlp.errors import NlpError
+from nlp.records.errors import NlpError
 
 app = typer.Typer(
     help="valpub: the public value French territories' digital policies aim at, with evidence.",
@@ -41,7 +41,7 @@ class _ReportedOnce(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from nlp.errors import NlpError
+        from nlp.records.errors import NlpError
 
         error = record.exc_info[1] if record.exc_info else None
         return not isinstance(error, NlpError | OSError)
@@ -55,7 +55,7 @@ class Runner(StrEnum):
 
 
 class Reader(StrEnum):
-    """Page readers of `valpub run` and `valpub extract` (see nlp.page_source)."""
+    """Page readers of `valpub run` and `valpub extract` (see nlp.extract.page_source)."""
 
     pdfplumber = "pdfplumber"
     pdfium = "pdfium"
@@ -184,7 +184,7 @@ def run(
             return
     prefect_environment()
     from flows.pipeline import run_pipeline
-    from nlp.extract_process import default_workers
+    from nlp.extract.process import default_workers
 
     if not verbose:
         for name in ("prefect.flow_runs", "prefect.task_runs"):
@@ -245,15 +245,9 @@ def _unchanged_run(
     import pandas as pd
 
     from flows.defaults import DEFAULT_LEXICONS, adopt_shipped
-    from nlp.store import (
-        OutputBusyError,
-        corpus_documents,
-        outputs_up_to_date,
-        run_key,
-        run_lock,
-        run_options,
-    )
-    from nlp.tagging import lexicon_fingerprint
+    from nlp.model.tagging import lexicon_fingerprint
+    from nlp.records.files import OutputBusyError, run_lock
+    from nlp.results.store import corpus_documents, outputs_up_to_date, run_key, run_options
 
     version = adopt_shipped((models or out / "models").resolve()) if classifier else None
     if classifier and version is None:
@@ -282,7 +276,7 @@ def _check_corpus(corpus: str, sources: Path | None) -> Path | str:
 
     A pull creates the folder; a URL is checked when the run reads it.
     """
-    from nlp.corpus import corpus_location
+    from nlp.ingest.corpus import corpus_location
 
     location = corpus_location(corpus)
     if isinstance(location, str):
@@ -316,7 +310,7 @@ def _print_documents(rows: list[dict[str, object]]) -> None:
 
 def _print_ocr(rows: list[dict[str, object]], ocr: bool) -> None:
     """Pages read by OCR, and pages left unread with the one step that would read them."""
-    from nlp.ocr import INSTALL_HINT, ocr_unavailable
+    from nlp.extract.ocr import INSTALL_HINT, ocr_unavailable
 
     read = sum(int(str(r.get("pages_ocr") or 0)) for r in rows)
     unread = sum(int(str(r.get("pages_needing_ocr") or 0)) for r in rows)
@@ -336,7 +330,7 @@ def _print_ocr(rows: list[dict[str, object]], ocr: bool) -> None:
 def _print_tagging(path: Path, seconds: float | None = None) -> None:
     import pandas as pd
 
-    from nlp.codebook import SCHEMES
+    from nlp.records.codebook import SCHEMES
 
     took = f" (run took {seconds:.1f} s)" if seconds is not None else ""
     if not path.is_file():
@@ -554,8 +548,8 @@ def extract(
 
     Example: valpub extract corpus/valmont/feuille-de-route-2024.pdf --text
     """
-    from nlp.extract import Page
-    from nlp.extract_process import Extractor
+    from nlp.extract.document import Page
+    from nlp.extract.process import Extractor
 
     _setup_logging(False)
 
@@ -588,7 +582,7 @@ def pull(
 
     Example: valpub pull --sources sources.csv --into corpus/pulled
     """
-    from nlp.pull import format_summary, pull_sources
+    from nlp.ingest.pull import format_summary, pull_sources
 
     _setup_logging(False)
     try:
@@ -627,7 +621,7 @@ def main() -> None:
     model that does not load...) ends the command with its one-line message and exit
     code 2, never a traceback: it is the user's input to fix, not a bug to report.
     """
-    from nlp.errors import NlpError
+    from nlp.records.errors import NlpError
 
     try:
         app()

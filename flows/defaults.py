@@ -27,7 +27,7 @@ real annotations: what a fresh output folder starts from."""
 
 def adopt_shipped(models: Path) -> str | None:
     """The current version of ``models``, adopting the shipped model when it has none."""
-    from nlp.models import Registry
+    from nlp.model.registry import Registry
 
     registry = Registry(models)
     if registry.current() is None:

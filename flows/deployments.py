@@ -51,7 +51,7 @@ def retrain_job(
     """
     from flows.console import say
     from flows.train import NotPromotedError, retrain
-    from nlp.models import Registry
+    from nlp.model.registry import Registry
 
     logger = get_run_logger()
     models_dir = Path(models) if models else Path(out) / "models"
@@ -112,7 +112,7 @@ def register(
 
     from flows.deployments import retrain_job  # by its module name, even under `-m`
     from flows.pipeline import pipeline_job
-    from nlp.corpus import corpus_location
+    from nlp.ingest.corpus import corpus_location
 
     ensure_process_pool(pool)
     out = out.resolve()

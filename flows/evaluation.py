@@ -31,7 +31,7 @@ def evaluate(
     The report's keys: ``real_annotations`` (resolved, unresolved, skipped),
     ``without_real`` and, when real sentences resolved, ``with_real``.
     """
-    from nlp.classify import TrainConfig
+    from nlp.model.classify import TrainConfig
 
     quiet_sklearn()
     data = prepare(lexicons, train_file, heldout, real, corpus, True)
@@ -53,7 +53,7 @@ def evaluate(
 
 def evaluation_card(report: dict[str, Any]) -> str:
     """The model card of each training of an :func:`evaluate` report, in Markdown."""
-    from nlp.models import model_card
+    from nlp.model.registry import model_card
 
     parts = []
     for key, block in report.items():

@@ -1,7 +1,7 @@
 """``valpub export ...``: a run's results in formats other tools open.
 
 * ``qdpx``: the coded sentences as a REFI-QDA project (``.qdpx``) for NVivo, MAXQDA and
-  ATLAS.ti (the mapping is documented in :mod:`nlp.qdpx`).
+  ATLAS.ti (the mapping is documented in :mod:`nlp.results.qdpx`).
 
 :func:`register` adds the sub-app to `valpub`. No Prefect here: the export reads
 the files a ``valpub run`` wrote.
@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from nlp.corpus import corpus_location
-from nlp.errors import NlpError
+from nlp.ingest.corpus import corpus_location
+from nlp.records.errors import NlpError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -58,8 +58,8 @@ def qdpx_cmd(
 
     Example: valpub export qdpx --out outputs --corpus corpus --to outputs/valpub.qdpx
     """
-    from nlp.lexicon import load_lexicons
-    from nlp.qdpx import export_qdpx
+    from nlp.language.lexicon import load_lexicons
+    from nlp.results.qdpx import export_qdpx
 
     location = corpus_location(corpus)
     if isinstance(location, Path) and not location.is_dir():

@@ -6,7 +6,7 @@
   of sentences tagged per scheme, the entries that never fire.
 * ``kwic TERM --corpus DIR``: keyword-in-context lines with document and page.
 
-The corpus commands extract the PDFs with ``nlp.extract_process.Extractor`` (a time limit per
+The corpus commands extract the PDFs with ``nlp.extract.process.Extractor`` (a time limit per
 document), or reuse the pages a ``valpub run`` stored under ``--pages OUT``. They skip
 the documents a corpus README lists under "Evaluation only": lexicons must not be tuned
 on them (``--include-evaluation`` to override).
@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flows.tagging import lemma_memo
-from nlp.errors import LexiconError
-from nlp.extract import Page
+from nlp.extract.document import Page
+from nlp.records.errors import LexiconError
 
 if TYPE_CHECKING:  # spaCy is imported only by the commands that need it
     from spacy.language import Language
 
-    from nlp.lexicon_match import LexiconMatcher, Tags
-    from nlp.segment import Sentence
+    from nlp.language.lexicon_match import LexiconMatcher, Tags
+    from nlp.language.segment import Sentence
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -124,9 +124,9 @@ def iter_corpus_pages(
     Pages stored by a previous ``valpub run`` under ``pages_dir`` are reused when the
     store holds them for the current extractor version.
     """
-    from nlp.extract import precheck
-    from nlp.extract_process import Extractor
-    from nlp.store import cached_report, pages_path, read_pages
+    from nlp.extract.document import precheck
+    from nlp.extract.process import Extractor
+    from nlp.results.store import cached_report, pages_path, read_pages
 
     with Extractor(timeout=timeout) as extractor:
         for path in files:
@@ -185,9 +185,9 @@ def collect_stats(sentences: Iterable[tuple[Sentence, Tags]]) -> HitStats:
 
 def _load(lexicons: Path) -> tuple[Language, LexiconMatcher]:
     """Load the pipeline and compile the lexicons; exit 2 with a message if invalid."""
-    from nlp.lexicon import load_lexicons
-    from nlp.lexicon_match import LexiconMatcher
-    from nlp.segment import load_pipeline
+    from nlp.language.lexicon import load_lexicons
+    from nlp.language.lexicon_match import LexiconMatcher
+    from nlp.language.segment import load_pipeline
 
     try:
         lexs = load_lexicons(lexicons)
@@ -212,10 +212,10 @@ def check(
 
     Example: valpub lexicon check --lexicons lexicons
     """
-    from nlp.lexicon import load_lexicon
-    from nlp.lexicon_curation import MIN_ENTRIES, find_overlaps
-    from nlp.lexicon_match import LexiconMatcher
-    from nlp.segment import load_pipeline
+    from nlp.language.lexicon import load_lexicon
+    from nlp.language.lexicon_curation import MIN_ENTRIES, find_overlaps
+    from nlp.language.lexicon_match import LexiconMatcher
+    from nlp.language.segment import load_pipeline
 
     files = sorted(lexicons.glob("*.yaml"))
     if not files:
@@ -279,8 +279,8 @@ def stats(
 
     Example: valpub lexicon stats --corpus ../shared/corpus --pages outputs --top 20
     """
-    from nlp.codebook import CODEBOOK_LABELS
-    from nlp.lexicon_match import tag_pages
+    from nlp.language.lexicon_match import tag_pages
+    from nlp.records.codebook import CODEBOOK_LABELS
 
     nlp, matcher = _load(lexicons)
     files = corpus_files(corpus, exclude or [], include_evaluation)
@@ -335,7 +335,7 @@ def kwic(
 
     Example: valpub lexicon kwic "budget participatif" --corpus ../shared/corpus
     """
-    from nlp.segment import ORIGINAL_TEXT_KEY, iter_sentence_spans
+    from nlp.language.segment import ORIGINAL_TEXT_KEY, iter_sentence_spans
 
     nlp, matcher = _load(lexicons)
     entry_ids = {e for _s, _l, e in matcher.entry_ids()}

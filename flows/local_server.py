@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.errors import NlpError
+from nlp.records.errors import NlpError
 
 #: Minutes a kept server waits for the next run before it stops (``VALPUB_KEEP_SERVER``).
 DEFAULT_IDLE_MINUTES = 30.0

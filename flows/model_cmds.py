@@ -2,7 +2,7 @@
 
 :func:`register` adds them to `valpub`. These commands only read options, call the
 workflows (:mod:`flows.train`, :mod:`flows.evaluation`, :mod:`flows.tag_text`) or the
-model registry (``nlp.models``), print summaries and turn errors into exit codes. The
+model registry (``nlp.model.registry``), print summaries and turn errors into exit codes. The
 options they share with ``valpub retrain`` are defined here.
 """
 
@@ -159,8 +159,8 @@ def tag_text_cmd(
     """
     from flows.tag_text import BATCH, Tagger, cores, parse_line, read_lines, tag_batches
     from flows.tagging import quiet_sklearn
-    from nlp.errors import NlpError
-    from nlp.store import atomic_open
+    from nlp.records.errors import NlpError
+    from nlp.records.files import atomic_open
 
     quiet_sklearn()
     # the files first: a wrong path should not wait for the models to load
@@ -217,7 +217,7 @@ def models_list(models: ModelsOption = DEFAULT_MODELS) -> None:
 
     Example: valpub models list
     """
-    from nlp.models import Registry
+    from nlp.model.registry import Registry
 
     infos = Registry(models).list_versions()
     if not infos:
@@ -240,7 +240,7 @@ def models_promote(
 
     Example: valpub models promote 20261122T101500Z-1a2b3c4d
     """
-    from nlp.models import ModelError, Registry
+    from nlp.model.registry import ModelError, Registry
 
     try:
         why = Registry(models).promote(version, force=force)
@@ -255,7 +255,7 @@ def models_rollback(models: ModelsOption = DEFAULT_MODELS) -> None:
 
     Example: valpub models rollback
     """
-    from nlp.models import ModelError, Registry
+    from nlp.model.registry import ModelError, Registry
 
     try:
         version = Registry(models).rollback()

@@ -1,7 +1,7 @@
 """The main job as a Prefect flow: a corpus folder in, documents and page text out.
 
 Orchestration only: each task resolves paths, calls one function of :mod:`nlp` and
-writes through :mod:`nlp.store`. One task per document and stage (never per page or
+writes through :mod:`nlp.results.store`. One task per document and stage (never per page or
 sentence); tasks receive paths and return small dicts: documents and results travel
 through the output folder, never through the task runner.
 
@@ -51,21 +51,23 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.local_server import keep_minutes, kept_api
 from flows.tagging import TaggerPool, load_tagger, tag_pages
-from nlp.corpus import Document, corpus_location, discover, fetch_document, remote_version
-from nlp.errors import FetchError
-from nlp.extract import (
+from nlp.extract.document import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     DocumentReport,
     extractor_version,
     precheck,
 )
-from nlp.extract_process import Extractor
-from nlp.netaddr import is_loopback_address as _is_loopback
-from nlp.pseudonymise import Pseudonymiser, published_texts
-from nlp.publish import publish_profiles
-from nlp.store import (
-    DOCUMENT_COLUMNS,
+from nlp.extract.process import Extractor
+from nlp.ingest.corpus import Document, corpus_location, discover, fetch_document, remote_version
+from nlp.language.pseudonymise import Pseudonymiser, published_texts
+from nlp.model.tagging import lexicon_fingerprint, model_key
+from nlp.records.columns import DOCUMENT_COLUMNS
+from nlp.records.errors import FetchError
+from nlp.records.files import run_lock, sweep_temporary, write_frame, write_json, write_table
+from nlp.records.netaddr import is_loopback_address as _is_loopback
+from nlp.results.publish import publish_profiles
+from nlp.results.store import (
     RUN_STATE_NAME,
     PageWriter,
     cached_report,
@@ -73,17 +75,11 @@ from nlp.store import (
     remote_state,
     report_path,
     run_key,
-    run_lock,
     run_options,
     save_remote_state,
     save_run_state,
     sentences_path,
-    sweep_temporary,
-    write_frame,
-    write_json,
-    write_table,
 )
-from nlp.tagging import lexicon_fingerprint, model_key
 
 log = logging.getLogger(__name__)
 #: Statuses whose report is kept as a cache entry; others are retried on the next run.
@@ -537,7 +533,7 @@ def current_model(models: Path, lexicons: Path, train: bool) -> str | None:
     written sentences alone (about 35 s): a fallback, much weaker on real documents.
     """
     from flows.defaults import adopt_shipped
-    from nlp.models import ModelError, Registry
+    from nlp.model.registry import ModelError, Registry
 
     registry = Registry(models)
     version = adopt_shipped(models)
@@ -562,7 +558,7 @@ def pull_task(sources: Path, into: Path) -> list[dict[str, Any]]:
     Each URL ends with one outcome (downloaded, unchanged or a failure with its reason);
     a failing URL is reported and never stops the run.
     """
-    from nlp.pull import format_summary, pull_sources
+    from nlp.ingest.pull import format_summary, pull_sources
 
     results = pull_sources(sources, into)
     logger = get_run_logger()
@@ -893,10 +889,10 @@ def _process_corpus(
     """Run the pipeline on a corpus folder (or corpus URL); return one row per document.
 
     With ``pseudonymise`` (the default) every published quote conceals private persons
-    (:mod:`nlp.pseudonymise`); ``sentences.parquet`` keeps the original ``text`` and adds
+    (:mod:`nlp.language.pseudonymise`); ``sentences.parquet`` keeps the original ``text`` and adds
     its ``published_text``.
 
-    With ``sources`` (a CSV of URLs, see :func:`nlp.pull.pull_sources`), the new and
+    With ``sources`` (a CSV of URLs, see :func:`nlp.ingest.pull.pull_sources`), the new and
     changed PDFs it lists are first downloaded into ``corpus`` (its manifest gains
     their rows), so a scheduled run picks up what the territories published.
 
@@ -906,7 +902,7 @@ def _process_corpus(
     ``out/models``); with ``classifier=False`` the labels are the lexicons'; with
     ``train=False`` a missing model is not trained (lexicons only). ``progress`` shows a
     progress bar on standard error. ``extractor`` is the page reader
-    (:data:`nlp.page_source.EXTRACTOR_CHOICES`).
+    (:data:`nlp.extract.page_source.EXTRACTOR_CHOICES`).
     """
     started = time.monotonic()
     logger = get_run_logger()
@@ -1024,7 +1020,7 @@ def _process_corpus(
     sentences = collect_sentences(rows, files, out, pseudonymise)
     metrics = None
     if version:
-        from nlp.models import Registry
+        from nlp.model.registry import Registry
 
         metrics = Registry(models).metrics(version)
     published = publish_profiles(
@@ -1115,7 +1111,7 @@ def run_pipeline(
     """Run :func:`process_corpus` with the chosen task runner; return one row per document.
 
     Args:
-        corpus: the corpus folder, or its URL (see :func:`nlp.corpus.discover`).
+        corpus: the corpus folder, or its URL (see :func:`nlp.ingest.corpus.discover`).
         out: the output folder.
         workers: documents processed at once (``process``), or the number of worker
             processes of the local Dask cluster (``dask`` without an address).
@@ -1177,7 +1173,7 @@ def _run_pipeline(
     try:
         from prefect_dask.task_runners import DaskTaskRunner
     except ImportError as exc:  # an optional extra
-        from nlp.errors import NlpError
+        from nlp.records.errors import NlpError
 
         raise NlpError("the Dask runner needs prefect-dask: pip install 'valpub[dask]'") from exc
     if dask_address:
@@ -1224,7 +1220,7 @@ def pipeline_job(
     the count of documents per status. ``corpus`` is a folder or a URL; ``workers=0``
     means one per core; ``sources``, a CSV of URLs pulled into ``corpus`` first.
     """
-    from nlp.extract_process import default_workers
+    from nlp.extract.process import default_workers
 
     rows = run_pipeline(
         corpus_location(corpus),

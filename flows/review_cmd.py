@@ -15,8 +15,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from nlp.corpus import corpus_location
-from nlp.netaddr import is_loopback
+from nlp.ingest.corpus import corpus_location
+from nlp.records.netaddr import is_loopback
 from review.auth import HOW_TO, hash_password, login_mode, read_secrets
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "review" / "app.py"
@@ -81,7 +81,7 @@ def review_cmd(
 
     Example: valpub review --out outputs
     """
-    from nlp.annotations import AnnotationStore, store_url
+    from nlp.annotation.store import AnnotationStore, store_url
 
     try:
         import streamlit  # noqa: F401  (the app runs in it)

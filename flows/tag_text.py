@@ -25,7 +25,7 @@ from flows.defaults import adopt_shipped
 from flows.tagging import load_nlp
 
 if TYPE_CHECKING:
-    from nlp.classify import SentenceClassifier
+    from nlp.model.classify import SentenceClassifier
 
 #: Texts tagged together: one spaCy batch, one unit of work of a forked worker.
 BATCH = 512
@@ -75,8 +75,8 @@ class Tagger:
 
     def __init__(self, lexicons: Path, models: Path, version: str | None = None) -> None:
         """Load everything; without a model, tag with the lexicons only (said on stderr)."""
-        from nlp.classify import SentenceClassifier
-        from nlp.models import ModelError, Registry
+        from nlp.model.classify import SentenceClassifier
+        from nlp.model.registry import ModelError, Registry
 
         self.nlp, self.matcher = load_nlp(lexicons)
         self._seen: OrderedDict[str, str] = OrderedDict()
@@ -93,7 +93,7 @@ class Tagger:
 
     def tag(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Labels, scores, sources and evidence for each text."""
-        from nlp.classify import lexicon_only_predictions, lexicon_tags
+        from nlp.model.classify import lexicon_only_predictions, lexicon_tags
 
         tags = lexicon_tags(self.nlp, self.matcher, texts, batch_size=BATCH)
         if self.classifier is None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from nlp.lexicon_match import LexiconMatcher
+    from nlp.language.lexicon_match import LexiconMatcher
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def one_blas_thread() -> None:
 
 
 def lemma_memo() -> Path:
-    """Where the compiled lexicons' lemmas are kept (see :mod:`nlp.lexicon_match`)."""
+    """Where the compiled lexicons' lemmas are kept (see :mod:`nlp.language.lexicon_match`)."""
     return cache_dir() / "lexicon-lemmas.json"
 
 
@@ -71,9 +71,9 @@ def load_nlp(lexicons: Path) -> tuple[Language, LexiconMatcher]:
 
     The lexicons are read first, so that a broken file fails before spaCy loads.
     """
-    from nlp.lexicon import load_lexicons
-    from nlp.lexicon_match import LexiconMatcher
-    from nlp.segment import load_pipeline
+    from nlp.language.lexicon import load_lexicons
+    from nlp.language.lexicon_match import LexiconMatcher
+    from nlp.language.segment import load_pipeline
 
     one_blas_thread()
     loaded = load_lexicons(lexicons)
@@ -86,8 +86,8 @@ def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) 
 
     What a tagging process holds: a worker of :class:`TaggerPool`, or a Dask worker.
     """
-    from nlp.classify import SentenceClassifier
-    from nlp.models import Registry
+    from nlp.model.classify import SentenceClassifier
+    from nlp.model.registry import Registry
 
     quiet_sklearn()
     nlp, matcher = load_nlp(Path(lexicon_dir))
@@ -104,8 +104,9 @@ def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) 
 
 def tag_pages(loaded: dict[str, Any], pages_file: Path, out_file: Path) -> int:
     """Tag the pages stored in ``pages_file`` into ``out_file`` (Parquet); return the row count."""
-    from nlp.store import read_pages, write_frame
-    from nlp.tagging import tag_document
+    from nlp.model.tagging import tag_document
+    from nlp.records.files import write_frame
+    from nlp.results.store import read_pages
 
     frame = tag_document(
         loaded["nlp"],

@@ -1,13 +1,13 @@
 """Training the classifier, as plain functions: what ``valpub train`` and ``retrain`` run.
 
 :func:`train_model` trains on the shipped sentences and, optionally, the real-sentence
-annotations (:mod:`flows.training_data`), measures the model (:mod:`nlp.classify`,
-:mod:`nlp.fitting`), stores it in the registry with its metrics and model card, and
+annotations (:mod:`flows.training_data`), measures the model (:mod:`nlp.model.classify`,
+:mod:`nlp.model.fitting`), stores it in the registry with its metrics and model card, and
 promotes it when it is not worse than the current one. :func:`retrain` first adds the
 analysts' judgements of the annotation store to the training data; the weekly
 deployment and the pipeline's first run call these functions too, never the commands.
 :func:`evaluate` is the experiment behind the model card, with nothing stored. Progress
-is said on the terminal; failures are raised as :class:`nlp.errors.NlpError` (a version
+is said on the terminal; failures are raised as :class:`nlp.records.errors.NlpError` (a version
 not promoted as :class:`NotPromotedError`), for the caller to report.
 """
 
@@ -42,11 +42,11 @@ from flows.training_data import (
     prepare,
     territories,
 )
-from nlp.errors import NlpError
+from nlp.records.errors import NlpError
 
 if TYPE_CHECKING:
-    from nlp.classify import SentenceClassifier, TrainConfig
-    from nlp.training import Example
+    from nlp.model.classify import SentenceClassifier, TrainConfig
+    from nlp.model.training import Example
 
 
 class NotPromotedError(NlpError):
@@ -95,12 +95,12 @@ def train_and_measure(
     """Train; with enough real sentences, fit and measure decisions on them.
 
     Written sentences (train, held-out and analysts') are then training data only, and
-    the figures are document-grouped and cross-fitted (``nlp.fitting``).
+    the figures are document-grouped and cross-fitted (``nlp.model.fitting``).
     """
     import scipy.sparse as sp
 
-    from nlp.classify import evaluate, train
-    from nlp.fitting import MIN_REAL_DOCUMENTS, document_of, train_for_real
+    from nlp.model.classify import evaluate, train
+    from nlp.model.fitting import MIN_REAL_DOCUMENTS, document_of, train_for_real
 
     real = data.real.examples
     documents = {document_of(ex) for ex in real}
@@ -151,9 +151,9 @@ def _agreement(path: Path) -> dict[str, Any]:
     """Cohen's kappa per label between the two independent readings of ``path``."""
     import numpy as np
 
-    from nlp.codebook import CODEBOOK_LABELS
-    from nlp.evaluation import cohen_kappa
-    from nlp.training import read_jsonl
+    from nlp.model.evaluation import cohen_kappa
+    from nlp.model.training import read_jsonl
+    from nlp.records.codebook import CODEBOOK_LABELS
 
     if not path.is_file():
         return {}
@@ -187,7 +187,7 @@ def _fingerprint(paths: Sequence[Path], extra: Sequence[Example] = ()) -> str:
             digest.update(path.read_bytes())
     for ex in extra:
         digest.update(json.dumps([ex.id, ex.text, ex.labels], sort_keys=True).encode("utf-8"))
-    for path in sorted((ROOT / "nlp").glob("*.py")):
+    for path in sorted((ROOT / "nlp").rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -218,12 +218,12 @@ def train_model(
 
     Raises:
         NotPromotedError: the version is stored but worse than the current one.
-        nlp.errors.NlpError: a broken lexicon file, an unusable registry...
+        nlp.records.errors.NlpError: a broken lexicon file, an unusable registry...
     """
-    from nlp.classify import TrainConfig
-    from nlp.lexicon import load_lexicons
-    from nlp.models import ModelError, Registry, model_card
-    from nlp.training import data_fingerprint
+    from nlp.language.lexicon import load_lexicons
+    from nlp.model.classify import TrainConfig
+    from nlp.model.registry import ModelError, Registry, model_card
+    from nlp.model.training import data_fingerprint
 
     quiet_sklearn()
     started = time.perf_counter()
@@ -308,7 +308,7 @@ def _say_figures(metrics: dict[str, Any]) -> None:
 
 def ship_model(models: Path, version: str) -> None:
     """Make ``version`` of ``models`` the model shipped in the repository (``models/``)."""
-    from nlp.models import Registry
+    from nlp.model.registry import Registry
 
     Registry(SHIPPED_MODELS).ship(Registry(models), version)
     say(f"shipped {version} in {SHIPPED_MODELS}")
@@ -341,7 +341,7 @@ def retrain(
         flows.training_data.StoreUnavailableError: the store cannot be opened.
         NotPromotedError: the version is stored but worse than the current one.
     """
-    from nlp.active import is_evaluation_only
+    from nlp.annotation.active import is_evaluation_only
 
     annotations, shown = open_store(store, out)
     try:

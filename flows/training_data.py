@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 from flows.console import say
 from flows.tagging import load_nlp
-from nlp.errors import NlpError
+from nlp.records.errors import NlpError
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
     from spacy.language import Language
 
-    from nlp.annotations import AnnotationStore
-    from nlp.lexicon_match import LexiconMatcher
-    from nlp.training import Example, Resolution
+    from nlp.annotation.store import AnnotationStore
+    from nlp.language.lexicon_match import LexiconMatcher
+    from nlp.model.training import Example, Resolution
 
 
 class StoreUnavailableError(NlpError):
@@ -69,8 +69,8 @@ def prepare(
     replaces that record (the analyst's decision is the newer one). Real annotations
     that are skipped or unresolved are said on stderr.
     """
-    from nlp.classify import lexicon_matrix, lexicon_tags
-    from nlp.training import Resolution, load_examples, load_standoff, resolve_standoff
+    from nlp.model.classify import lexicon_matrix, lexicon_tags
+    from nlp.model.training import Resolution, load_examples, load_standoff, resolve_standoff
 
     nlp, matcher = load_nlp(lexicons)
     data = TrainingData(nlp, matcher, load_examples(train), load_examples(heldout), Resolution())
@@ -107,7 +107,7 @@ def prepare(
 
 
 def _merge_extra(data: TrainingData, extra: Sequence[Example]) -> None:
-    from nlp.training import sentence_hash
+    from nlp.model.training import sentence_hash
 
     evaluated = {sentence_hash(ex.text) for ex in [*data.heldout, *data.real.examples]}
     kept = [ex for ex in extra if sentence_hash(ex.text) not in evaluated]
@@ -125,7 +125,7 @@ def _merge_extra(data: TrainingData, extra: Sequence[Example]) -> None:
 
 def territories(real: Sequence[Example], corpus: Path) -> list[str]:
     """The territory of each real sentence's document (manifest, else the file prefix)."""
-    from nlp.corpus import read_manifest
+    from nlp.ingest.corpus import read_manifest
 
     manifest = corpus / "manifest.csv"
     rows = read_manifest(manifest) if manifest.is_file() else {}
@@ -147,7 +147,7 @@ def open_store(url: str | None, out: Path) -> tuple[AnnotationStore, str]:
     """
     import sqlalchemy as sa
 
-    from nlp.annotations import AnnotationStore, store_url
+    from nlp.annotation.store import AnnotationStore, store_url
 
     url = url or store_url(out)
     shown = sa.engine.make_url(url).render_as_string(hide_password=True)
@@ -161,8 +161,8 @@ def predicted_labels(path: Path) -> dict[str, dict[str, list[str]]]:
     """Final labels of every sentence of a run, by store sentence key (empty without a run)."""
     import pandas as pd
 
-    from nlp.codebook import SCHEMES
-    from nlp.judgement import sentence_key
+    from nlp.annotation.judgement import sentence_key
+    from nlp.records.codebook import SCHEMES
 
     if not path.is_file():
         return {}
@@ -182,7 +182,7 @@ def evaluation_documents(out: Path, corpus: Path) -> tuple[set[str], dict[str, s
     """
     import pandas as pd
 
-    from nlp.active import evaluation_only
+    from nlp.annotation.active import evaluation_only
 
     patterns = evaluation_only(corpus)
     files: dict[str, str] = {}

@@ -21,8 +21,8 @@ from typing import Any
 
 import streamlit as st
 
-from nlp.errors import NlpError
-from nlp.netaddr import is_loopback
+from nlp.records.errors import NlpError
+from nlp.records.netaddr import is_loopback
 
 try:
     from review import auth

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.codebook import SCHEMES
-from nlp.lexicon import load_lexicons
+from nlp.language.lexicon import load_lexicons
+from nlp.records.codebook import SCHEMES
 from review.judgements import reviewed_sets
 from review.run import DEFAULT_LEXICONS, Run, json_cell
 

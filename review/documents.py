@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.store import pages_path, read_pages
+from nlp.results.store import pages_path, read_pages
 from review.run import Run
 
 

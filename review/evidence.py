@@ -102,7 +102,7 @@ def sentence_html(run: Run, row: int, scheme: str | None = None, label: str | No
     """The sentence as HTML, its matched terms highlighted (title: the entry ids).
 
     The app shows the published form, private persons concealed (see
-    :mod:`nlp.pseudonymise`); a sentence that names none keeps its highlights.
+    :mod:`nlp.language.pseudonymise`); a sentence that names none keeps its highlights.
     """
     text = str(run.sentences.at[row, "text"])
     shown = str(run.sentences.at[row, "published_text"])

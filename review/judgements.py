@@ -1,7 +1,7 @@
 """The analysts' judgements: one click of the app, and the labels it leaves.
 
-The decisions live in the annotation store (:mod:`nlp.annotations`); this module owns
-their meaning for the app. One click is one :class:`nlp.judgement.Judgement`: the
+The decisions live in the annotation store (:mod:`nlp.annotation.store`); this module owns
+their meaning for the app. One click is one :class:`nlp.annotation.judgement.Judgement`: the
 analyst accepts, rejects or adds one label of one scheme of one sentence
 (:data:`ACTIONS`), and the judgement carries the complete resulting label set of that
 scheme, so that the store alone says what the sentence's labels are. A sentence's labels
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.errors import NlpError
-from nlp.judgement import Judgement
+from nlp.annotation.judgement import Judgement
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.records.errors import NlpError
 from review.run import Run, labels_of
 
 #: Actions an analyst can take on one label (``set`` is for imports, not clicks).

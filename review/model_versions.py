@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from nlp.models import CARD_FILE, Registry, model_card
+from nlp.model.registry import CARD_FILE, Registry, model_card
 
 #: Figures of ``metrics.json`` compared between versions, with their French names.
 SUMMARY_FIGURES = {

@@ -15,9 +15,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from nlp.corpus import document_url, fetch_document
-from nlp.errors import FetchError, NlpError
-from nlp.extract import DEFAULT_MAX_BYTES, file_sha256
+from nlp.extract.document import DEFAULT_MAX_BYTES
+from nlp.ingest.corpus import document_url, fetch_document
+from nlp.records.errors import FetchError, NlpError
+from nlp.records.files import file_sha256
 
 #: Where PDFs read from a corpus URL are kept while analysts look at their pages.
 PDF_CACHE = Path(tempfile.gettempdir()) / f"valpub-review-pdfs-{getpass.getuser()}"

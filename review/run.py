@@ -25,14 +25,14 @@ from typing import Any
 
 import pandas as pd
 
-from nlp.annotations import store_url
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.corpus import corpus_location
-from nlp.errors import NlpError
-from nlp.judgement import sentence_key
-from nlp.lexicon import load_lexicons
-from nlp.profile import PROFILE_COLUMNS, LabelInfo, label_catalogue
-from nlp.pseudonymise import Pseudonymiser, published_texts
+from nlp.annotation.judgement import sentence_key
+from nlp.annotation.store import store_url
+from nlp.ingest.corpus import corpus_location
+from nlp.language.lexicon import load_lexicons
+from nlp.language.pseudonymise import Pseudonymiser, published_texts
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.records.errors import NlpError
+from nlp.results.profile import PROFILE_COLUMNS, LabelInfo, label_catalogue
 from review.kwic import fold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
     Unknown arguments are ignored (under a test runner ``sys.argv`` is the runner's).
     Missing options fall back to ``VALPUB_REVIEW_OUT`` / ``VALPUB_REVIEW_CORPUS``, then
     to ``outputs`` and ``corpus``; the store defaults to
-    :func:`nlp.annotations.store_url` of the output folder.
+    :func:`nlp.annotation.store.store_url` of the output folder.
     """
     env = os.environ if environ is None else environ
     parser = argparse.ArgumentParser(add_help=False)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import settings
 from spacy.language import Language
 
-from nlp.lexicon import load_lexicons
-from nlp.lexicon_match import LexiconMatcher
-from nlp.segment import load_pipeline
+from nlp.language.lexicon import load_lexicons
+from nlp.language.lexicon_match import LexiconMatcher
+from nlp.language.segment import load_pipeline
 
 LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 

@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from nlp.extract import Page
-from nlp.textclean import running_signature, words_of
+from nlp.extract.document import Page
+from nlp.extract.textclean import running_signature, words_of
 
 SHARED_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SPLIT = re.compile(r"\b([^\W\d_]{2,})- ([^\W\d_]{2,})\b")

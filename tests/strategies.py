@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from nlp.lexicon import Lexicon
+from nlp.language.lexicon import Lexicon
 
 NEUTRAL_WORDS = [
     "le conseil",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.active import (
+from nlp.annotation.active import (
     SelectionConfig,
     evaluation_only,
     is_evaluation_only,
@@ -20,11 +20,11 @@ from nlp.active import (
     sentence_uncertainty,
     standoff_hashes,
 )
-from nlp.annotation_export import csv_sheet, label_config, label_studio_tasks
-from nlp.annotation_import import read_annotations, read_csv, read_label_studio
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.judgement import sentence_key
-from nlp.training import sentence_hash
+from nlp.annotation.export import csv_sheet, label_config, label_studio_tasks
+from nlp.annotation.importing import read_annotations, read_csv, read_label_studio
+from nlp.annotation.judgement import sentence_key
+from nlp.model.training import sentence_hash
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from nlp.annotation_schema import SCHEMA_VERSION
-from nlp.annotations import AnnotationStore, store_url
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.errors import NlpError
-from nlp.judgement import AnnotationError, Judgement, sentence_key
-from nlp.training import sentence_hash
+from nlp.annotation.judgement import AnnotationError, Judgement, sentence_key
+from nlp.annotation.schema import SCHEMA_VERSION
+from nlp.annotation.store import AnnotationStore, store_url
+from nlp.model.training import sentence_hash
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.records.errors import NlpError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA = "c0ffee" + "0" * 58
@@ -169,8 +169,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     from datetime import datetime, UTC
-    from nlp.annotations import AnnotationStore
-    from nlp.judgement import Judgement
+    from nlp.annotation.store import AnnotationStore
+    from nlp.annotation.judgement import Judgement
     store = AnnotationStore(sys.argv[1])
     name, count = sys.argv[2], int(sys.argv[3])
     for i in range(count):

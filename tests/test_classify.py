@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from spacy.language import Language
 
-from nlp.classify import (
+from nlp.language.lexicon_match import LexiconMatcher
+from nlp.model.classify import (
     LEXICON_COLUMNS,
     RULES,
     SentenceClassifier,
@@ -24,9 +25,8 @@ from nlp.classify import (
     prf,
     train,
 )
-from nlp.codebook import CODEBOOK_LABELS
-from nlp.lexicon_match import LexiconMatcher
-from nlp.training import Example, load_examples
+from nlp.model.training import Example, load_examples
+from nlp.records.codebook import CODEBOOK_LABELS
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"
 
@@ -150,7 +150,7 @@ def test_lexicon_only_predictions(nlp: Language, lexicon_matcher: LexiconMatcher
 
 
 def test_calibration_is_increasing_lowers_the_brier_score_and_keeps_decisions() -> None:
-    from nlp.classify import best_thresholds, brier, calibrate, fit_calibration
+    from nlp.model.classify import best_thresholds, brier, calibrate, fit_calibration
 
     rng = np.random.default_rng(0)
     truth = rng.random((400, 3)) < np.array([0.05, 0.2, 0.5])

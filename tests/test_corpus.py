@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.corpus import discover, fetch_document, read_manifest
-from nlp.errors import FetchError, ManifestError
+from nlp.ingest.corpus import discover, fetch_document, read_manifest
+from nlp.records.errors import FetchError, ManifestError
 from tests.pdfgen import text_pdf
 from tests.servers import static_site
 

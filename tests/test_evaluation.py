@@ -1,5 +1,5 @@
-"""Document-grouped folds, bootstrap intervals, kappa and label quality (nlp.evaluation,
-nlp.quality): the machinery behind every figure the model card and the report show."""
+"""Document-grouped folds, bootstrap intervals, kappa and label quality (nlp.model.evaluation,
+nlp.results.quality): the machinery behind every figure the model card and the report show."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nlp.evaluation import bootstrap_prf, cohen_kappa, grouped_folds, scores
-from nlp.quality import RELIABLE_F1, attach_quality, label_quality, reliable_columns
+from nlp.model.evaluation import bootstrap_prf, cohen_kappa, grouped_folds, scores
+from nlp.results.quality import RELIABLE_F1, attach_quality, label_quality, reliable_columns
 
 
 def test_grouped_folds_never_split_a_document() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract import STATUSES, Page, extract_document
-from nlp.extract_process import Extractor
-from nlp.page_source import EXTRACTOR_CHOICES
+from nlp.extract.document import STATUSES, Page, extract_document
+from nlp.extract.page_source import EXTRACTOR_CHOICES
+from nlp.extract.process import Extractor
 from tests.pdfgen import (
     encrypted_pdf,
     footnote_pdf,
@@ -250,7 +250,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_ocr_reads_scanned_pages_when_asked(tmp_path: Path) -> None:
-    from nlp.ocr import ocr_unavailable
+    from nlp.extract.ocr import ocr_unavailable
     from tests.pdfgen import scanned_text_pdf
 
     why = ocr_unavailable()
@@ -278,7 +278,7 @@ def _edit_distance(a: str, b: str) -> int:
 
 def test_ocr_character_error_rate_at_300_dpi(tmp_path: Path) -> None:
     """A typed page scanned at 300 dpi is read with at most 3 % of characters wrong."""
-    from nlp.ocr import ocr_unavailable
+    from nlp.extract.ocr import ocr_unavailable
     from tests.pdfgen import scanned_text_pdf
 
     why = ocr_unavailable()
@@ -302,7 +302,7 @@ def test_ocr_character_error_rate_at_300_dpi(tmp_path: Path) -> None:
 
 
 def test_ocr_leaves_a_picture_without_words_needing_ocr(tmp_path: Path) -> None:
-    from nlp.ocr import ocr_unavailable
+    from nlp.extract.ocr import ocr_unavailable
 
     if ocr_unavailable():
         pytest.skip("OCR not installed")

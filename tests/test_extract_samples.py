@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract import Page, extract_document
-from nlp.textclean import normalize_chars
+from nlp.extract.document import Page, extract_document
+from nlp.extract.textclean import normalize_chars
 from tests.realcorpus import surviving_running_lines
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

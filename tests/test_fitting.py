@@ -1,4 +1,4 @@
-"""Fitting for real documents (nlp.fitting) and the published vocabulary rule."""
+"""Fitting for real documents (nlp.model.fitting) and the published vocabulary rule."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.classify import LEXICON_COLUMNS, TrainConfig
-from nlp.fitting import cross_fitted, grouped_oof, train_for_real
-from nlp.training import SCHEMES, Example
-from nlp.vocabulary import shared_vocabulary
+from nlp.model.classify import LEXICON_COLUMNS, TrainConfig
+from nlp.model.fitting import cross_fitted, grouped_oof, train_for_real
+from nlp.model.training import SCHEMES, Example
+from nlp.model.vocabulary import shared_vocabulary
 
 SOCIAL = "les conseillers numériques accompagnent les personnes âgées dans leurs démarches"
 PROCEDURE = "le conseil municipal approuve le procès-verbal de la séance précédente"
@@ -91,7 +91,7 @@ def test_grouped_oof_and_cross_fitted_figures() -> None:
 
 
 def test_proper_names_never_enter_the_word_vocabulary() -> None:
-    from nlp.vocabulary import name_like_tokens
+    from nlp.model.vocabulary import name_like_tokens
 
     texts = [
         "Étaient présents : M. Dufour, Mme Lambert et M. Tanguy.",
@@ -108,7 +108,7 @@ def test_proper_names_never_enter_the_word_vocabulary() -> None:
 
 
 def test_fit_parts_applies_the_vocabulary_rules() -> None:
-    from nlp.classify import fit_parts
+    from nlp.model.classify import fit_parts
 
     texts = [
         "Le conseil désigne Monsieur Tanguy comme délégué",

@@ -1,4 +1,4 @@
-"""Lexicons: schema, the engine (nlp.lexicon), the curated files, and `valpub lexicon`."""
+"""Lexicons: schema, the engine (nlp.language.lexicon), the curated files, and `valpub lexicon`."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from flows.lexicon_cmds import app as lexicon_app
 from flows.lexicon_cmds import evaluation_only_globs
-from nlp.codebook import CODEBOOK_LABELS
-from nlp.errors import LexiconError
-from nlp.extract import Page
-from nlp.lexicon import load_lexicon, load_lexicons
-from nlp.lexicon_curation import MIN_ENTRIES
-from nlp.lexicon_match import LexiconMatcher, label_sets, tag_pages
+from nlp.extract.document import Page
+from nlp.language.lexicon import load_lexicon, load_lexicons
+from nlp.language.lexicon_curation import MIN_ENTRIES
+from nlp.language.lexicon_match import LexiconMatcher, label_sets, tag_pages
+from nlp.records.codebook import CODEBOOK_LABELS
+from nlp.records.errors import LexiconError
 from tests import strategies
 from tests.conftest import LEXICONS
 
@@ -53,7 +53,7 @@ MEMO_SENTENCES = [
 def test_the_lemma_memo_changes_nothing_and_is_rebuilt_when_stale(
     nlp: Language, lexicon_matcher: LexiconMatcher, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from nlp.classify import lexicon_tags
+    from nlp.model.classify import lexicon_tags
 
     lexicons = load_lexicons(LEXICONS)
     memo = tmp_path / "cache" / "memo.json"

@@ -11,10 +11,10 @@ import pytest
 import skops.io as sio
 from spacy.language import Language
 
-from nlp.classify import SentenceClassifier, TrainConfig, lexicon_matrix, lexicon_tags, train
-from nlp.lexicon_match import LexiconMatcher
-from nlp.models import ModelError, Registry, load_bundle, model_card
-from nlp.training import load_examples
+from nlp.language.lexicon_match import LexiconMatcher
+from nlp.model.classify import SentenceClassifier, TrainConfig, lexicon_matrix, lexicon_tags, train
+from nlp.model.registry import ModelError, Registry, load_bundle, model_card
+from nlp.model.training import load_examples
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract import Page, extract_document
+from nlp.extract.document import Page, extract_document
 from tests.realcorpus import SHARED_CORPUS
 
 pytestmark = pytest.mark.skipif(

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nlp.codebook import SCHEMES
-from nlp.lexicon import load_lexicons
-from nlp.profile import (
+from nlp.language.lexicon import load_lexicons
+from nlp.records.codebook import SCHEMES
+from nlp.results.profile import (
     COVERAGE_THRESHOLD,
     LabelInfo,
     bootstrap_intensity,
@@ -22,7 +22,7 @@ from nlp.profile import (
     similarity_matrix,
     territory_slug,
 )
-from nlp.territory_profile import evidence_quotes, territory_profile, year_changes
+from nlp.results.territory_profile import evidence_quotes, territory_profile, year_changes
 
 LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 LABELS = label_catalogue(load_lexicons(LEXICONS))

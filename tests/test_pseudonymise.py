@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.extract import iter_pages
-from nlp.pseudonymise import CONCEALED, Mention, Pseudonymiser, published_texts
-from nlp.publish import publish_profiles
-from nlp.store import write_frame
-from nlp.training import sentence_hash
+from nlp.extract.document import iter_pages
+from nlp.language.pseudonymise import CONCEALED, Mention, Pseudonymiser, published_texts
+from nlp.model.training import sentence_hash
+from nlp.records.files import write_frame
+from nlp.results.publish import publish_profiles
 from tests.realcorpus import SHARED_CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,7 +169,7 @@ def test_the_report_quotes_no_private_person(tmp_path: Path) -> None:
 def test_real_minutes_private_persons_concealed_officials_kept(nlp: object) -> None:
     """The documents with the most annotated private persons, read and segmented as the
     pipeline does, then pseudonymised whole."""
-    from nlp.segment import split_sentences
+    from nlp.language.segment import split_sentences
 
     records = []
     for name in ("real_mentions.jsonl", "real_mentions_heldout.jsonl"):

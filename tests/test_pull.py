@@ -1,4 +1,4 @@
-"""Tests of nlp.pull against a real HTTP server started on 127.0.0.1.
+"""Tests of nlp.ingest.pull against a real HTTP server started on 127.0.0.1.
 
 The server (stdlib ``ThreadingHTTPServer`` in a thread) serves tiny real PDFs made
 with reportlab, plus every misbehaviour the puller must survive: 5xx, a slow
@@ -31,8 +31,7 @@ from hypothesis import strategies as st
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from nlp.errors import ManifestError
-from nlp.pull import (
+from nlp.ingest.pull import (
     MANIFEST_COLUMNS,
     MANIFEST_NAME,
     STATE_NAME,
@@ -44,6 +43,7 @@ from nlp.pull import (
     read_sources,
     safe_filename,
 )
+from nlp.records.errors import ManifestError
 
 SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.pdf")
 OLD_MTIME = 978_307_200  # 2001-01-01: a rewritten file would get "now" instead

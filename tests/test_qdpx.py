@@ -25,10 +25,10 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from flows.export_cmds import register
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.lexicon import load_lexicons
-from nlp.qdpx import ExportSummary, export_qdpx
-from nlp.qdpx_project import NAMESPACE
+from nlp.language.lexicon import load_lexicons
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.results.qdpx import ExportSummary, export_qdpx
+from nlp.results.qdpx_project import NAMESPACE
 from tests.servers import static_site
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from nlp.extract import iter_pages
+from nlp.extract.document import iter_pages
 from tests.realcorpus import SHARED_CORPUS, evaluation_only
 
 ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpus" / "training" / "real_annotations.jsonl"

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from nlp.extract import STATUSES, DocumentReport, Page
-from nlp.extract_process import Extractor
+from nlp.extract.document import STATUSES, DocumentReport, Page
+from nlp.extract.process import Extractor
 from tests.realcorpus import (
     SHARED_CORPUS,
     extraction_sample,

@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 from spacy.language import Language
 
-from nlp.extract import Page, extract_document
-from nlp.lexicon_match import LexiconMatcher
-from nlp.publish import publish_profiles
-from nlp.report_format import fr_number
-from nlp.store import DOCUMENT_COLUMNS, write_frame, write_table
-from nlp.tagging import tag_document
+from nlp.extract.document import Page, extract_document
+from nlp.language.lexicon_match import LexiconMatcher
+from nlp.model.tagging import tag_document
+from nlp.records.columns import DOCUMENT_COLUMNS
+from nlp.records.files import write_frame, write_table
+from nlp.results.publish import publish_profiles
+from nlp.results.report_format import fr_number
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -206,7 +207,7 @@ def test_report_renders_in_chromium(run: dict[str, Path], tmp_path: Path) -> Non
 def test_a_territory_with_too_little_text_is_profiled_but_not_compared(
     run: dict[str, Path], tmp_path: Path
 ) -> None:
-    from nlp.report import MIN_COMPARED_SENTENCES
+    from nlp.results.report import MIN_COMPARED_SENTENCES
 
     source = run["report"].parent
     sentences = pd.read_parquet(source / "sentences.parquet")
@@ -236,7 +237,7 @@ def test_a_territory_with_too_little_text_is_profiled_but_not_compared(
 
 
 def _metrics_with_quality(reliable: set[str]) -> dict[str, Any]:
-    from nlp.codebook import CODEBOOK_LABELS
+    from nlp.records.codebook import CODEBOOK_LABELS
 
     quality = {
         scheme: {

@@ -1,7 +1,7 @@
 """The review app (review/app.py, its views and modules) with Streamlit's AppTest on a real run.
 
 The run is the sample corpus through the real pipeline (tests/review_fixtures.py); the
-annotation store is the real one (nlp.annotations) in a temporary SQLite file.
+annotation store is the real one (nlp.annotation.store) in a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from flows.review_cmd import register, streamlit_command
-from nlp.annotations import AnnotationStore
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.judgement import Judgement
-from nlp.models import Registry
+from nlp.annotation.judgement import Judgement
+from nlp.annotation.store import AnnotationStore
+from nlp.model.registry import Registry
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 from review import pdfs
 from review.documents import neighbours
 from review.evidence import EVIDENCE_SHOWN, cell_evidence

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from flows.review_cmd import register
-from nlp.netaddr import is_loopback
+from nlp.records.netaddr import is_loopback
 from review.auth import check_password, hash_password, login_mode, read_secrets
 from tests.review_fixtures import CORPUS, ROOT, review_run
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.annotations import AnnotationStore
-from nlp.codebook import SCHEMES
+from nlp.annotation.store import AnnotationStore
+from nlp.records.codebook import SCHEMES
 from review.documents import first_labelled_row
 from review.judgements import run_labels
 from review.run import load_run

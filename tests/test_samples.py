@@ -23,7 +23,7 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from nlp.corpus import MANIFEST_COLUMNS
+from nlp.ingest.corpus import MANIFEST_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -1,4 +1,4 @@
-"""Sentence segmentation of page text (nlp.segment), on real spaCy and real PDFs."""
+"""Sentence segmentation of page text (nlp.language.segment), on real spaCy and real PDFs."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from nlp.boundaries import is_heading_line
-from nlp.extract import Page
-from nlp.folding import fold, normalise_text
-from nlp.segment import (
+from nlp.extract.document import Page
+from nlp.language.boundaries import is_heading_line
+from nlp.language.folding import fold, normalise_text
+from nlp.language.segment import (
     Sentence,
     iter_sentence_spans,
     load_pipeline,
@@ -264,7 +264,8 @@ def test_spans_share_the_page_doc(nlp: Language) -> None:
 @pytest.mark.realcorpus
 def test_real_pages(nlp: Language) -> None:
     """Real minutes and a real report: offsets hold and no unit ends on an abbreviation."""
-    from nlp.extract import file_sha256, iter_pages
+    from nlp.extract.document import iter_pages
+    from nlp.records.files import file_sha256
 
     pdf_dir = SHARED_CORPUS / "pdf"
     if not pdf_dir.is_dir():
@@ -295,8 +296,9 @@ def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
     """BlasOps changes how matrices are multiplied, not what the pipeline says."""
     from thinc.api import NumpyOps
 
-    from nlp.extract import file_sha256, iter_pages
-    from nlp.segment import BlasOps
+    from nlp.extract.document import iter_pages
+    from nlp.language.segment import BlasOps
+    from nlp.records.files import file_sha256
 
     tok2vec = nlp.get_pipe("tok2vec").model
     assert all(isinstance(node.ops, BlasOps) for node in tok2vec.walk())

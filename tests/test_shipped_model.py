@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp.classify import SentenceClassifier
-from nlp.codebook import CODEBOOK_LABELS
-from nlp.models import CARD_FILE, METRICS_FILE, MODEL_FILE, Registry, load_bundle
-from nlp.quality import label_quality
+from nlp.model.classify import SentenceClassifier
+from nlp.model.registry import CARD_FILE, METRICS_FILE, MODEL_FILE, Registry, load_bundle
+from nlp.records.codebook import CODEBOOK_LABELS
+from nlp.results.quality import label_quality
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "models"

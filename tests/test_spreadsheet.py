@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.annotation_export import csv_sheet
-from nlp.annotation_import import read_csv
-from nlp.corpus import read_manifest
-from nlp.pull import _write_manifest
-from nlp.spreadsheet import FORMULA_STARTS, read_cell, safe_cell
-from nlp.store import DOCUMENT_COLUMNS, write_csv_fr, write_table
+from nlp.annotation.export import csv_sheet
+from nlp.annotation.importing import read_csv
+from nlp.ingest.corpus import read_manifest
+from nlp.ingest.pull import _write_manifest
+from nlp.records.columns import DOCUMENT_COLUMNS
+from nlp.records.files import write_csv_fr, write_table
+from nlp.records.spreadsheet import FORMULA_STARTS, read_cell, safe_cell
 
 HOSTILE = ["=1+1", "+33 1 23", "-2+3", "@SUM(A1:A9)", "\tcmd", "\r=1", '=HYPERLINK("x")']
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from nlp.store import OutputBusyError, atomic_open, run_lock, sweep_temporary
+from nlp.records.files import OutputBusyError, atomic_open, run_lock, sweep_temporary
 
 WRITER = """
 import sys, time
 from pathlib import Path
-from nlp.store import atomic_open
+from nlp.records.files import atomic_open
 with atomic_open(Path(sys.argv[1])) as fh:
     fh.write("half of it")
     fh.flush()
@@ -31,7 +31,7 @@ with atomic_open(Path(sys.argv[1])) as fh:
 HOLDER = """
 import sys, time
 from pathlib import Path
-from nlp.store import run_lock
+from nlp.records.files import run_lock
 with run_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(60)
@@ -93,7 +93,7 @@ def test_the_run_lock_refuses_a_second_run_and_is_freed_by_a_kill(tmp_path: Path
 
 
 def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_path: Path) -> None:
-    from nlp.store import (
+    from nlp.results.store import (
         PUBLISHED_FILES,
         corpus_documents,
         outputs_up_to_date,
@@ -148,8 +148,9 @@ def test_run_key_changes_with_every_input_and_state_needs_intact_outputs(tmp_pat
 
 
 def test_stored_extraction_is_reused_only_by_the_same_page_reader(tmp_path: Path) -> None:
-    from nlp.extract import DocumentReport, extractor_version
-    from nlp.store import cached_report, report_path, write_json
+    from nlp.extract.document import DocumentReport, extractor_version
+    from nlp.records.files import write_json
+    from nlp.results.store import cached_report, report_path
 
     sha = "ab" * 32
     for reader in ("pdfplumber", "pdfium", "auto"):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlp.textclean import (
+from nlp.extract.textclean import (
     RunningLineFilter,
     is_bullet_line,
     is_page_number,

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.training import (
+from nlp.model.training import (
     SCHEMES,
     Example,
     TrainingDataError,

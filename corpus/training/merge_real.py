@@ -13,7 +13,7 @@ Output (in the repository, no text):
   its final labels and ``sample`` (``random`` or ``targeted``);
 * ``agreement.jsonl``: for each doubly annotated sentence, both independent readings
   (``first``, ``second``) and the final one, by sentence hash: what Cohen's kappa is
-  computed from (``nlp.evaluation.cohen_kappa``; ``tests/test_real_annotations.py``).
+  computed from (``nlp.model.evaluation.cohen_kappa``; ``tests/test_real_annotations.py``).
 
     .venv/bin/python corpus/training/merge_real.py --round /tmp/annot/r1 /tmp/annot/labels1 \
         --round /tmp/annot/r2 /tmp/annot/labels2 --adjudicated /tmp/annot/adjudicated.jsonl
@@ -26,8 +26,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nlp.codebook import CODEBOOK_LABELS
-from nlp.training import SCHEMES
+from nlp.model.training import SCHEMES
+from nlp.records.codebook import CODEBOOK_LABELS
 
 HERE = Path(__file__).resolve().parent
 

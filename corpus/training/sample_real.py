@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.active import evaluation_only, is_evaluation_only
-from nlp.training import load_standoff, sentence_hash
+from nlp.annotation.active import evaluation_only, is_evaluation_only
+from nlp.model.training import load_standoff, sentence_hash
 
 HERE = Path(__file__).resolve().parent
 

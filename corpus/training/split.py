@@ -2,7 +2,7 @@
 
 Reads every record of ``train.jsonl`` and ``heldout.jsonl`` (and, the first time, the
 original ``written_*.jsonl`` files), splits them again with
-``nlp.training.iterative_split`` (20 % held out, stratified over every label, order and
+``nlp.model.training.iterative_split`` (20 % held out, stratified over every label, order and
 ties from a hash of each id) and writes the two files sorted by id. Running it twice
 gives identical files; a sentence added to either file lands where the split puts it.
 
@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from nlp.training import iterative_split, read_jsonl
+from nlp.model.training import iterative_split, read_jsonl
 
 HERE = Path(__file__).resolve().parent
 TRAIN = HERE / "train.jsonl"
@@ -42,7 +42,7 @@ def render(records: list[dict[str, object]]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from nlp.training import example_from_record
+    from nlp.model.training import example_from_record
 
     records = load_records()
     examples = [example_from_record(rec) for rec in records]

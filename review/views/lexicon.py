@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from nlp.codebook import SCHEMES
-from nlp.report_format import SCHEME_TITLES
+from nlp.records.codebook import SCHEMES
+from nlp.results.report_format import SCHEME_TITLES
 from review.diagnostics import entry_sentences, lexicon_diagnostics
 from review.evidence import sentence_html
 from review.judgements import reviewed_sets

@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import streamlit as st
 
-from nlp.report_format import SCHEME_TITLES, fr_number
+from nlp.results.report_format import SCHEME_TITLES, fr_number
 from review.evidence import cell_evidence
 from review.profiles import indicative_labels, matrix_long
 from review.run import Run

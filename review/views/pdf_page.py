@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nlp.errors import NlpError
+from nlp.records.errors import NlpError
 from review.documents import document_file, page_rows, page_text
 from review.evidence import sentence_html
 from review.judgements import run_labels

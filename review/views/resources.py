@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from nlp.annotations import AnnotationStore
+from nlp.annotation.store import AnnotationStore
 from review import diagnostics
 from review.run import Run
 from review.run import load_run as read_run

@@ -14,9 +14,9 @@ import html
 import pandas as pd
 import streamlit as st
 
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.errors import NlpError
-from nlp.report_format import SCHEME_TITLES, fr_number
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.records.errors import NlpError
+from nlp.results.report_format import SCHEME_TITLES, fr_number
 from review.documents import (
     document_file,
     document_rows,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from nlp.codebook import CODEBOOK_LABELS, SCHEMES
-from nlp.profile import COVERAGE_SCHEME, COVERAGE_THRESHOLD
-from nlp.report_charts import bars_svg, radar_svg
-from nlp.report_format import SCHEME_TITLES, fr_number
+from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from nlp.results.profile import COVERAGE_SCHEME, COVERAGE_THRESHOLD
+from nlp.results.report_charts import bars_svg, radar_svg
+from nlp.results.report_format import SCHEME_TITLES, fr_number
 from review.evidence import cell_evidence
 from review.profiles import quality_text, territory_rows
 from review.run import Run

@@ -25,11 +25,11 @@ from typer.testing import CliRunner
 
 from flows.annotate_cmds import annotate_app, register
 from flows.training_data import predicted_labels
-from nlp.active import sentence_uncertainty
-from nlp.annotations import AnnotationStore, store_url
-from nlp.classify import SentenceClassifier
-from nlp.codebook import SCHEMES
-from nlp.models import Registry
+from nlp.annotation.active import sentence_uncertainty
+from nlp.annotation.store import AnnotationStore, store_url
+from nlp.model.classify import SentenceClassifier
+from nlp.model.registry import Registry
+from nlp.records.codebook import SCHEMES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -156,7 +156,7 @@ def test_killed_runs_then_a_normal_run_give_the_uninterrupted_outputs(
 def test_a_second_run_into_a_busy_output_folder_stops_with_a_clear_error(
     tmp_path: Path, prefect_api: dict[str, str]
 ) -> None:
-    from nlp.store import run_lock
+    from nlp.records.files import run_lock
 
     out = tmp_path / "out"
     with run_lock(out):  # another run holds the folder

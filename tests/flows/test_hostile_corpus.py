@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.corpus import discover
+from nlp.ingest.corpus import discover
 from tests.flows.test_run import TEXT, run
 from tests.pdfgen import text_pdf
 

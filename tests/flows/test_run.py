@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.codebook import CODEBOOK_LABELS
+from nlp.records.codebook import CODEBOOK_LABELS
 from tests.pdfgen import image_only_pdf, scanned_text_pdf, text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME
 
@@ -125,7 +125,7 @@ def test_run_processes_good_and_bad_documents_and_reuses_work(
 def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
     tmp_path: Path, trained_models: Path, prefect_api: dict[str, str]
 ) -> None:
-    from nlp.models import Registry
+    from nlp.model.registry import Registry
 
     corpus = tmp_path / "corpus"
     (corpus / "valmont").mkdir(parents=True)
@@ -173,7 +173,7 @@ def test_run_classifies_with_the_current_model_and_retags_when_it_changes(
 def test_run_reads_scans_by_default_and_flags_what_ocr_read(
     tmp_path: Path, prefect_api: dict[str, str]
 ) -> None:
-    from nlp.ocr import ocr_unavailable
+    from nlp.extract.ocr import ocr_unavailable
 
     if ocr_unavailable():
         pytest.skip("Tesseract with French data is not installed")

@@ -52,9 +52,9 @@ def test_tag_text_with_a_trained_model(tmp_path: Path, nlp, lexicon_matcher) -> 
     import typer
 
     from flows.model_cmds import register
-    from nlp.classify import TrainConfig, lexicon_matrix, lexicon_tags, train
-    from nlp.models import Registry
-    from nlp.training import load_examples
+    from nlp.model.classify import TrainConfig, lexicon_matrix, lexicon_tags, train
+    from nlp.model.registry import Registry
+    from nlp.model.training import load_examples
 
     examples = load_examples(ROOT / "corpus" / "training" / "train.jsonl")[::8]
     lex = lexicon_matrix(lexicon_tags(nlp, lexicon_matcher, [e.text for e in examples]))
@@ -90,7 +90,7 @@ def test_tag_text_with_a_trained_model(tmp_path: Path, nlp, lexicon_matcher) -> 
 def test_parallel_workers_give_the_same_output_in_the_same_order(
     tmp_path: Path, trained_models: Path
 ) -> None:
-    from nlp.training import load_examples
+    from nlp.model.training import load_examples
 
     texts = [e.text for e in load_examples(ROOT / "corpus" / "training" / "train.jsonl")][:1100]
     lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts)]
@@ -127,7 +127,7 @@ def test_parallel_workers_give_the_same_output_in_the_same_order(
 def test_repeated_texts_are_tagged_once_with_the_same_output(trained_models: Path) -> None:
     from flows.defaults import DEFAULT_LEXICONS
     from flows.tag_text import Tagger
-    from nlp.training import load_examples
+    from nlp.model.training import load_examples
 
     tagger = Tagger(DEFAULT_LEXICONS, trained_models)
     texts = [e.text for e in load_examples(ROOT / "corpus" / "training" / "train.jsonl")][:40]

@@ -10,8 +10,8 @@ import pytest
 
 from flows.pipeline import DEFAULT_LEXICONS, tag_one
 from flows.tagging import TaggerPool
-from nlp.store import pages_path
-from nlp.tagging import lexicon_fingerprint
+from nlp.model.tagging import lexicon_fingerprint
+from nlp.results.store import pages_path
 
 GOOD = "La commune ouvre un guichet numérique et accompagne les publics éloignés du numérique."
 
