@@ -127,7 +127,9 @@ CIVILITY = (
     # OCR misreadings of scanned minutes: "M, BESSET", "Madarne", "Monsleur"
     r"(?:M[,;](?=\s*[A-Z])|Mad(?:arn|acn|amn|ain)e|M[o0]ns[il1]eur|Messieur"
     r"|M\.|MM\.|Mr\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle\.?|Monsieur|Messieurs|Madame"
-    r"|Mesdames|Mademoiselle|Maîtres|Maître|Me|Dr\.?|Docteurs|Docteur|Pr\.?|Professeur)"
+    r"|Mesdames|Mademoiselle|Maîtres|Maître|Me|Dr\.?|Docteurs|Docteur|Pr\.?|Professeur"
+    # in running text some minutes write "cède la parole à monsieur Philippe Mallard"
+    r"|monsieur|madame|mademoiselle|messieurs|mesdames)"
 )
 
 MONTHS = (

@@ -246,13 +246,14 @@ class Pseudonymiser:
                 add(start, end, parse_name(text[start:end]), kind)
                 add_list(end, "", _CONTINUED_INITIALS, kind)
         for m in GIVEN_NAME.finditer(text):
-            first = m.group("name").split()[0]
-            last = m.group("name").split()[-1]
-            if not is_given_name(first) and not (
-                first.isupper() and not last.isupper() and is_given_name(last)
+            words = m.group("name").split()
+            start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
+            if words[0].isupper() and not words[1].isupper() and is_given_name(words[1]):
+                end = min(end, start + len(" ".join(words[:2])))  # "QUESNE Steve de FAVEROLLES"
+            elif not is_given_name(words[0]) and not (
+                words[0].isupper() and not words[-1].isupper() and is_given_name(words[-1])
             ):
                 continue
-            start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
             if len(text[start:end].split()) < 2 or not free(start, end):
                 continue
             kind = _kept_kind(text, start) or "person"
