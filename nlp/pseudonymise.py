@@ -153,9 +153,7 @@ class Pseudonymiser:
                 if kind == "person":
                     assert name is not None
                     kind = "official" if officials.match(name) else "private_person"
-                    row.append(Mention(start, end, kind, name.surname))
-                else:
-                    row.append(Mention(start, end, kind))
+                row.append(Mention(start, end, kind, name.surname if name else ""))
             out.append(row)
         return out
 
@@ -241,7 +239,7 @@ class Pseudonymiser:
                     add_list(end, m.group("civ"), _CONTINUED_PLURAL if plural else _CONTINUED, kind)
         for m in INITIALS_NAME.finditer(text):
             start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
-            if end > start and free(start, end):
+            if len(text[start:end].split()) > 1 and free(start, end):  # not "M." alone
                 kind = _kept_kind(text, start) or "person"
                 add(start, end, parse_name(text[start:end]), kind)
                 add_list(end, "", _CONTINUED_INITIALS, kind)
