@@ -113,7 +113,7 @@ SERVICE_MAILBOXES = _words(
 
 
 # Patterns. Letters: upper and lower case of French (Latin-1 and the ligatures).
-UP = "A-ZÀ-ÖØ-ÞŒÆ"
+UP = "A-ZÀ-ÖØ-ÞŒÆŸ"
 LOW = "a-zß-öø-ÿœæ"
 CAP = rf"(?:[{UP}]['’])?[{UP}][{LOW}]+(?:-[{UP}][{LOW}]+)*"
 UPPER = rf"(?:[{UP}]['’])?[{UP}]{{2,}}(?:-[{UP}]{{2,}})*"
@@ -124,8 +124,12 @@ PARTICLE = r"(?:(?:de la|de|du|des|van der|van|von|ben|el|di|da|dos)\s+|d['’]|
 #: A name of one to four words ("Jean-Claude de la TOUR").
 NAME = rf"{TOKEN}(?:(?:\s+{PARTICLE}?|\s*{PARTICLE}){TOKEN}){{0,3}}"
 CIVILITY = (
-    r"(?:M\.|MM\.|Mr\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle\.?|Monsieur|Messieurs|Madame"
-    r"|Mesdames|Mademoiselle|Maîtres|Maître|Me|Dr\.?|Docteurs|Docteur|Pr\.?|Professeur)"
+    # OCR misreadings of scanned minutes: "M, BESSET", "Madarne", "Monsleur"
+    r"(?:M[,;](?=\s*[A-Z])|Mad(?:arn|acn|amn|ain)e|M[o0]ns[il1]eur|Messieur"
+    r"|M\.|MM\.|Mr\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle\.?|Monsieur|Messieurs|Madame"
+    r"|Mesdames|Mademoiselle|Maîtres|Maître|Me|Dr\.?|Docteurs|Docteur|Pr\.?|Professeur"
+    # in running text some minutes write "cède la parole à monsieur Philippe Mallard"
+    r"|monsieur|madame|mademoiselle|messieurs|mesdames)"
 )
 
 MONTHS = (
@@ -177,9 +181,11 @@ RESIDENCE = re.compile(
 
 # Who is an official: the minutes' attendance lists, functions and speakers.
 ATTENDANCE = re.compile(
-    r"\b(?:présents?|présentes?|étaient présents|absents?|absentes?|excusée?s?|pouvoirs?"
-    r"|procurations?|suppléants?|titulaires?|représentée?s?\s*:|secrétaire de séance"
-    r"|donnée? pouvoir|donne pouvoir|membres? (?:en exercice|présents)"
+    # not the vote's "à l'unanimité des membres présents et représentés"
+    r"\b(?:(?:présents?|présentes?|étaient présents)(?!\s+(?:et|ou)\s+représenté)|absents?"
+    r"|absentes?|excusée?s?|pouvoirs?|procurations?|suppléants?|titulaires?"
+    r"|représentée?s?\s*:|secrétaire de séance|donnée? pouvoir|donne pouvoir"
+    r"|membres? (?:en exercice|présents(?!\s+(?:et|ou)\s+représenté))"
     r"|assistaient|votants?\s*:|conseillers (?:présents|municipaux présents))\b",
     re.IGNORECASE,
 )
@@ -196,7 +202,7 @@ _FUNCTION = (
 FUNCTION_AFTER = re.compile(rf"^\s*(?:,|\(|-|–|:)?\s*{_FUNCTION}", re.IGNORECASE)
 FUNCTION_BEFORE = re.compile(
     rf"(?:{_FUNCTION}\s*(?:,|:|-|–|\()?|présidence de|démission de"
-    rf"|(?:abstentions?|contre|pour)\s*(?::|\()[^();]*?)\s*(?:{CIVILITY}\s+)?$",
+    rf"|(?:abstentions?|contre|pour)\s*[»\"]?\s*(?::|\()[^();]*?)\s*(?:{CIVILITY}\s+)?$",
     re.IGNORECASE,
 )
 SPEAKER = re.compile(
@@ -215,6 +221,13 @@ KIN = re.compile(
     rf"(?<![\w])(?P<civ>(?i:époux|épouse|consorts|veuve|veuf|famille|héritiers|indivision"
     rf"|succession|exploitation(?: agricole)?|née|né))\s+(?P<name>{NAME})"
 )
+#: A relative named after an official ("M. ROUX, frère de M. Paul Roux"): a private
+#: person, whom the same name elsewhere in the document also names.
+RELATIVE = re.compile(
+    rf"(?<![\w])(?i:frère|sœur|soeur|fils|fille|père|mère|époux|épouse|conjointe?|compagnon"
+    rf"|compagne|neveu|nièce|gendre|belle-fille|veuve|veuf)\s+(?:de|d['’])\s*"
+    rf"(?:{CIVILITY}\s+)?(?P<name>{NAME})"
+)
 #: A list that names people to welcome, marry or mourn (état civil): never officials.
 CIVIL_STATUS = re.compile(
     r"\b(?:naissances?|mariages?|décès|pacs|bienvenue|félicitations|condoléances|carnet)\b",
@@ -230,3 +243,19 @@ def fold(word: str) -> str:
 
 #: Folded first names (``JEAN-PIERRE``, ``HELENE``): membership tests only.
 FIRST_NAMES = frozenset(fold(n) for n in _FIRST_NAMES.split())
+
+#: Given names that start most compound given names ("Marie-Luce", "Jean-Toussaint").
+_COMPOUND_HEADS = frozenset({"JEAN", "MARIE", "ANNE", "PIERRE", "LOUIS", "PAUL", "ANGE"})
+
+
+def is_given_name(word: str) -> bool:
+    """Whether a word is a common given name, or a compound of one ("Marie-Luce")."""
+    folded = fold(word)
+    if folded in FIRST_NAMES:
+        return True
+    parts = folded.split("-")
+    return (
+        len(parts) == 2
+        and all(parts)
+        and (parts[0] in _COMPOUND_HEADS or all(p in FIRST_NAMES for p in parts))
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from spacy.language import Language
@@ -51,13 +51,17 @@ from nlp.language.names import (
     PHONE,
     PLACE_WORDS,
     PREMISES,
+    RELATIVE,
     RESIDENCE,
     SERVICE_MAILBOXES,
     SPEAKER,
     TOKEN,
+    UP,
     UPPER,
     fold,
+    is_given_name,
 )
+from nlp.person_names import Officials, PersonName, ocr_reading, parse_name, trim_name
 
 #: Kinds of mention that are concealed in the published text.
 CONCEALED = ("private_person", "address", "phone", "email", "birth_date")
@@ -70,10 +74,6 @@ PLACEHOLDERS = {
     "birth_date": "[date de naissance]",
 }
 
-_FEMALE = {"MME", "MMES", "MADAME", "MESDAMES"}
-_MISS = {"MLLE", "MLLES", "MELLE", "MADEMOISELLE"}  # not the same person as a "Mme"
-_MALE = {"M", "MM", "MR", "MONSIEUR", "MESSIEURS"}
-
 CIVILITY_NAME = re.compile(
     rf"(?<![\w.])(?P<civ>{CIVILITY})(?:\s+(?:et|&)\s+{CIVILITY})?\s+(?P<name>{NAME})"
 )
@@ -81,7 +81,22 @@ CIVILITY_NAME = re.compile(
 #: from "RAUX"); kept only when one of them is a given name.
 GIVEN_NAME = re.compile(rf"(?<![\w'’-])(?=(?P<name>{TOKEN}(?:\s+{PARTICLE}?{TOKEN}){{1,3}}))")
 
+#: Initials and a surname in a list or after a word of a party: "F. Ruggeri, M.J. MALLERONI",
+#: "vente à J. Dupont" (not "A. Budget" heading a numbered item).
+INITIALS_NAME = re.compile(
+    r"(?:(?<=[,;:(/])|(?<=[,;:(/]\s)|"
+    + "|".join(rf"(?<=\b{w}\s)" for w in ("et", "à", "de", "par", "pour", "avec"))
+    + rf"|^\s*(?=\S+\s+{UPPER}\b))"
+    rf"(?P<name>(?:[{UP}]{{1,2}}\.\s?-?\s?){{1,3}}(?:{UPPER}|{CAP})"
+    rf"(?:\s+{PARTICLE}?(?:{UPPER}|{CAP}))?)"
+)
+_CIVILITY_HEAD = re.compile(rf"{CIVILITY}(?!\w)")
+#: A second name joined by a slash: "M. et Mme DUPONT / MARTIN", "Jean Roux/Anne Petit".
+_SLASHED = re.compile(rf"^\s*/\s*(?P<name>{NAME})")
 _CONTINUED = re.compile(rf"^\s*(?:,|et|&)\s+(?P<name>{UPPER}(?:\s+{CAP})?)")
+_CONTINUED_INITIALS = re.compile(
+    rf"^\s*(?:,|et|&)\s+(?P<name>(?:[{UP}]{{1,2}}\.?\s?-?\s?){{1,3}}\s*(?:{UPPER}|{CAP}))"
+)
 _CONTINUED_PLURAL = re.compile(rf"^\s*(?:,|et|&)\s+(?P<name>{NAME})")
 _PLURAL = {"MM", "MESSIEURS", "MMES", "MESDAMES", "MAITRES", "DOCTEURS", "MLLES"}
 _WORD_BEFORE = re.compile(r"([\w'’-]+)\s*(?:(?:de la|de l['’]|des|du|de|d['’])\s*)?$")
@@ -99,107 +114,6 @@ class Mention:
     end: int
     kind: str
     key: str = ""
-
-
-@dataclass(frozen=True)
-class _Name:
-    first: str
-    surname: str
-    gender: str
-
-
-@dataclass
-class _Officials:
-    """The officials a document lists: surname -> the (first name, gender) seen with it."""
-
-    by_surname: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-
-    def add(self, name: _Name) -> None:
-        self.by_surname.setdefault(name.surname, set()).add((name.first, name.gender))
-
-    def match(self, name: _Name) -> bool:
-        """True when the name can be one of the officials (same surname, no contrary sign)."""
-        entries = self.by_surname.get(name.surname, set())
-        # a full name in the attendance list settles who bears that surname
-        named = {first for first, _ in entries if first}
-        if name.first and named and not any(_same_first(name.first, f) for f in named):
-            return False
-        for first, gender in entries:
-            if name.first and first and not _same_first(name.first, first):
-                continue
-            if name.gender and gender and name.gender != gender:
-                continue
-            return True
-        return False
-
-
-def _same_first(a: str, b: str) -> bool:
-    if a.endswith(".") or b.endswith("."):
-        return a[0] == b[0]
-    return a == b
-
-
-_LINK_WORDS = r"(?:de|du|des|van|von|der|ben|el|di|da|dos)"
-
-
-def _parse(name: str, civility: str = "") -> _Name:
-    """Given name, surname and sex of a name as written, with the civility before it."""
-    tokens = [t for t in re.split(r"\s+", name) if t]
-    words = [
-        t
-        for t in tokens
-        if not re.fullmatch(r"(?:de la|de|du|des|van|von|der|ben|el|di|da|dos)", t)
-    ]
-    first = ""
-    if len(words) > 1 and (words[0].endswith(".") or fold(words[0]) in FIRST_NAMES):
-        first = fold(words[0])
-        words = words[1:]
-    elif len(words) > 1 and fold(words[-1]) in FIRST_NAMES and words[0].isupper():
-        first = fold(words[-1])  # "DUPONT Jean"
-        words = words[:-1]
-    civ = fold(civility.rstrip("."))
-    gender = "f" if civ in _FEMALE else "mlle" if civ in _MISS else "m" if civ in _MALE else ""
-    return _Name(first, " ".join(fold(w) for w in words), gender)
-
-
-def _trim(text: str, start: int, end: int) -> int:
-    """End of a name read greedily.
-
-    Cut before a function word or a civility title ("M. Perrin Maire"), and between two
-    names of a list ("Éric ROUX Anne PETIT").
-    """
-    words = list(re.finditer(r"\S+", text[start:end]))
-    for i, m in enumerate(words):
-        word = m.group()
-        low = word.lower().strip(",.")
-        stop = i > 0 and low in _STOP_WORDS
-        if stop and low in {"le", "la", "les", "l'"}:
-            nxt = words[i + 1].group().lower().strip(",.") if i + 1 < len(words) else ""
-            stop = nxt in FUNCTION_WORDS
-        if i > 0 and not stop and i + 1 < len(words) and words[i - 1].group().isupper():
-            # a given name after a surname in capitals, itself followed by a name
-            stop = (
-                not word.isupper()
-                and fold(word) in FIRST_NAMES
-                and words[i + 1].group()[:1].isupper()
-            )
-        if stop:
-            return start + len(text[start : start + m.start()].rstrip())
-    return start + words[-1].end() if words else start
-
-
-_STOP_WORDS = FUNCTION_WORDS | {
-    "m",
-    "mme",
-    "mlle",
-    "melle",
-    "mm",
-    "monsieur",
-    "madame",
-    "mademoiselle",
-    "messieurs",
-    "mesdames",
-}
 
 
 class Pseudonymiser:
@@ -222,7 +136,7 @@ class Pseudonymiser:
         raw = [self._read(text) for text in sentences]
         if self.ner is not None:
             self._add_entities(sentences, raw)
-        officials = _Officials()
+        officials = Officials()
         for text, found in zip(sentences, raw, strict=True):
             attendance = not CIVIL_STATUS.search(text) and (
                 bool(ATTENDANCE.search(text)) or _name_list(text, found)
@@ -230,6 +144,8 @@ class Pseudonymiser:
             for start, end, name, kind in found:
                 if kind == "person" and name and (attendance or _in_function(text, start, end)):
                     officials.add(name)
+                elif kind == "private_person" and name and name.first:
+                    officials.relatives.add((name.surname, name.first))
         out: list[list[Mention]] = []
         for found in raw:
             row = []
@@ -237,9 +153,7 @@ class Pseudonymiser:
                 if kind == "person":
                     assert name is not None
                     kind = "official" if officials.match(name) else "private_person"
-                    row.append(Mention(start, end, kind, name.surname))
-                else:
-                    row.append(Mention(start, end, kind))
+                row.append(Mention(start, end, kind, name.surname if name else ""))
             out.append(row)
         return out
 
@@ -266,15 +180,15 @@ class Pseudonymiser:
             published.append("".join(pieces) + text[last:])
         return published
 
-    def _read(self, text: str) -> list[tuple[int, int, _Name | None, str]]:
+    def _read(self, text: str) -> list[tuple[int, int, PersonName | None, str]]:
         """Mentions of one sentence found by the rules, before officials are told apart."""
-        found: list[tuple[int, int, _Name | None, str]] = []
+        found: list[tuple[int, int, PersonName | None, str]] = []
         taken: list[tuple[int, int]] = []
 
         def free(a: int, b: int) -> bool:
             return all(b <= s or a >= e for s, e in taken)
 
-        def add(a: int, b: int, name: _Name | None, kind: str) -> None:
+        def add(a: int, b: int, name: PersonName | None, kind: str) -> None:
             if b > a and free(a, b):
                 found.append((a, b, name, kind))
                 taken.append((a, b))
@@ -293,36 +207,59 @@ class Pseudonymiser:
             add(m.start(group), m.end(group), None, "organisation" if public else "address")
         for m in RESIDENCE.finditer(text):
             add(m.start("value"), m.end("value"), None, "address")
-        for m in KIN.finditer(text):
-            start, end = m.start("name"), _trim(text, m.start("name"), m.end("name"))
-            add(start, end, _parse(text[start:end]), "private_person")
+        # names are read in a copy with OCR confusions undone (same offsets)
+        text = ocr_reading(text)
+
+        def add_list(end: int, civ: str, pattern: re.Pattern[str], kind: str) -> None:
+            """The names a list continues with: "MM. Roux et Duval", "Dupont/Martin"."""
+            while more := _SLASHED.match(text[end:]) or pattern.match(text[end:]):
+                a, b = (
+                    end + more.start("name"),
+                    trim_name(text, end + more.start("name"), end + more.end("name")),
+                )
+                if b <= a or not free(a, b) or _CIVILITY_HEAD.match(text, a):
+                    return
+                add(a, b, parse_name(text[a:b], civ), kind)
+                end = b
+
+        for m in (*KIN.finditer(text), *RELATIVE.finditer(text)):
+            start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
+            add(start, end, parse_name(text[start:end]), "private_person")
+            add_list(
+                end, "", _CONTINUED_PLURAL, "private_person"
+            )  # "consorts Roux, Duval et Petit"
         for m in CIVILITY_NAME.finditer(text):
             start = m.start("name")
-            end = _trim(text, start, m.end("name"))
-            if end > start:
+            end = trim_name(text, start, m.end("name"))
+            if end > start and free(start, end):
                 kind = _kept_kind(text, m.start()) or "person"
-                add(start, end, _parse(text[start:end], m.group("civ")), kind)
-                plural = fold(m.group("civ").rstrip(".")) in _PLURAL
-                more = (_CONTINUED_PLURAL if plural else _CONTINUED).match(
-                    text[end:]
-                )  # "MM. Roux et Duval"
-                if more and kind == "person":
-                    a, b = end + more.start("name"), end + more.end("name")
-                    add(a, b, _parse(text[a:b], m.group("civ")), kind)
+                add(start, end, parse_name(text[start:end], m.group("civ")), kind)
+                if kind == "person":
+                    plural = fold(m.group("civ").rstrip(".")) in _PLURAL
+                    add_list(end, m.group("civ"), _CONTINUED_PLURAL if plural else _CONTINUED, kind)
+        for m in INITIALS_NAME.finditer(text):
+            start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
+            if len(text[start:end].split()) > 1 and free(start, end):  # not "M." alone
+                kind = _kept_kind(text, start) or "person"
+                add(start, end, parse_name(text[start:end]), kind)
+                add_list(end, "", _CONTINUED_INITIALS, kind)
         for m in GIVEN_NAME.finditer(text):
-            first = m.group("name").split()[0]
-            last = m.group("name").split()[-1]
-            if fold(first) not in FIRST_NAMES and not (
-                first.isupper() and not last.isupper() and fold(last) in FIRST_NAMES
+            words = m.group("name").split()
+            start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
+            if words[0].isupper() and not words[1].isupper() and is_given_name(words[1]):
+                end = min(end, start + len(" ".join(words[:2])))  # "QUESNE Steve de FAVEROLLES"
+            elif not is_given_name(words[0]) and not (
+                words[0].isupper() and not words[-1].isupper() and is_given_name(words[-1])
             ):
                 continue
-            start, end = m.start("name"), _trim(text, m.start("name"), m.end("name"))
-            if len(text[start:end].split()) < 2:
+            if len(text[start:end].split()) < 2 or not free(start, end):
                 continue
             kind = _kept_kind(text, start) or "person"
             if kind == "organisation" and any(w.isupper() for w in text[start:end].split()):
                 kind = "person"  # a sole trader: "Entreprise RAUX Christophe"
-            add(start, end, _parse(text[start:end]), kind)
+            add(start, end, parse_name(text[start:end]), kind)
+            if kind == "person":
+                add_list(end, "", _CONTINUED, kind)
         for m in LONE_GIVEN_NAME.finditer(text):
             word = m.group("name")
             initial = not text[: m.start()].strip(' -–•"«“')
@@ -331,7 +268,7 @@ class Pseudonymiser:
             add(
                 m.start(),
                 m.end("name"),
-                _Name("", fold(word), ""),
+                PersonName("", fold(word), ""),
                 _kept_kind(text, m.start()) or "person",
             )
         if BIRTHS.search(text):
@@ -340,7 +277,7 @@ class Pseudonymiser:
         return found
 
     def _add_entities(
-        self, sentences: Sequence[str], raw: list[list[tuple[int, int, _Name | None, str]]]
+        self, sentences: Sequence[str], raw: list[list[tuple[int, int, PersonName | None, str]]]
     ) -> None:
         assert self.ner is not None
         with self.ner.select_pipes(
@@ -356,7 +293,7 @@ class Pseudonymiser:
                     if all(t.lower_ in FUNCTION_WORDS or not t.is_alpha for t in ent):
                         continue
                     kind = _kept_kind(doc.text, a) or "person"
-                    found.append((a, b, _parse(ent.text), kind))
+                    found.append((a, b, parse_name(ent.text), kind))
 
 
 def _kept_kind(text: str, start: int) -> str | None:
