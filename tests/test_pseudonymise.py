@@ -237,8 +237,8 @@ OCR_DEFAULT = (
 def test_ocr_minutes_private_persons_concealed_officials_kept(nlp: object) -> None:
     """Scanned minutes read by Tesseract, segmented and pseudonymised whole, as the
     pipeline does, scored on the OCR development set (real_mentions_ocr.jsonl)."""
-    from nlp.ocr import ocr_unavailable
-    from nlp.segment import split_sentences
+    from nlp.extract.ocr import ocr_unavailable
+    from nlp.language.segment import split_sentences
     from tests.realcorpus import SAMPLE_SWITCH
 
     if why := ocr_unavailable():

@@ -61,7 +61,7 @@ from nlp.language.names import (
     fold,
     is_given_name,
 )
-from nlp.person_names import Officials, PersonName, ocr_reading, parse_name, trim_name
+from nlp.language.person_names import Officials, PersonName, ocr_reading, parse_name, trim_name
 
 #: Kinds of mention that are concealed in the published text.
 CONCEALED = ("private_person", "address", "phone", "email", "birth_date")

@@ -1,4 +1,4 @@
-"""Person names as :mod:`nlp.pseudonymise` reads them: parsed, compared, cut to length.
+"""Person names as :mod:`nlp.language.pseudonymise` reads them: parsed, compared, cut to length.
 
 A name is kept as its folded surname, given name (or initials) and the sex its civility
 title tells, so that "Mme Marie-Luce CASTELLI" in a decision can be matched with "M.L.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nlp.names import FUNCTION_WORDS, fold, is_given_name
+from nlp.language.names import FUNCTION_WORDS, fold, is_given_name
 
 _FEMALE = {"MME", "MMES", "MADAME", "MESDAMES"}
 _MISS = {"MLLE", "MLLES", "MELLE", "MADEMOISELLE"}  # not the same person as a "Mme"
