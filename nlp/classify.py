@@ -54,6 +54,7 @@ from nlp.training import SCHEMES, Example, kfold_indices, label_matrix
 from nlp.vocabulary import (
     name_like_tokens,
     shared_vocabulary,
+    transform,
     vectoriser_from_state,
     vectoriser_state,
 )
@@ -376,7 +377,7 @@ class SentenceClassifier:
 
     def features(self, texts: Sequence[str], lex: sp.csr_matrix) -> sp.csr_matrix:
         """Feature matrix of ``texts`` (lexicon matrix from :func:`lexicon_matrix`)."""
-        parts = [self.word.transform(texts), self.char.transform(texts)]
+        parts = [self.word.transform(texts), transform(self.char, texts)]
         if self.use_lexicon_features:
             parts.append(lex * self.lexicon_weight)
         return sp.hstack(parts, format="csr")
@@ -428,7 +429,12 @@ class SentenceClassifier:
             lex = lexicon_matrix([tags[i] for i in firsts])
             proba = self.predict_proba([texts[i] for i in firsts], lex)
             for scheme, (final, clf, lexd) in self.decide(proba, lex).items():
-                decided[scheme] = (final.tolist(), clf.tolist(), lexd.tolist(), proba[scheme].tolist())
+                decided[scheme] = (
+                    final.tolist(),
+                    clf.tolist(),
+                    lexd.tolist(),
+                    proba[scheme].tolist(),
+                )
         preds = []
         for tag, row in zip(tags, row_of, strict=True):
             pred = Prediction(evidence=_evidence(tag))
