@@ -140,6 +140,20 @@ def test_predictions_have_labels_scores_sources_and_evidence(
     assert all(v == 0.0 for scores in empty.scores.values() for v in scores.values())
 
 
+def test_a_prediction_does_not_depend_on_the_rest_of_the_batch(small) -> None:
+    """Repeated sentences and fragments in a batch get what they get alone."""
+    clf, _report, examples, tags = small
+    texts = [e.text for e in examples[:40]]
+    batch_texts = [*texts, texts[3], "Vote : unanimité.", texts[3], texts[7]]
+    batch_tags = [*tags[:40], tags[3], {}, {}, tags[7]]  # texts[3] once without its tags
+    together = clf.predict(batch_texts, batch_tags)
+    alone = [clf.predict([t], [g])[0] for t, g in zip(batch_texts, batch_tags, strict=True)]
+    assert together == alone
+    assert together[40] == together[3]
+    fragment = together[41]
+    assert all(labels == [] for labels in fragment.labels.values())
+
+
 def test_lexicon_only_predictions(nlp: Language, lexicon_matcher: LexiconMatcher) -> None:
     texts = ["Les habitants signalent les dépôts sauvages avec l'application de signalement."]
     preds = lexicon_only_predictions(texts, lexicon_tags(nlp, lexicon_matcher, texts))

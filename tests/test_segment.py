@@ -290,15 +290,29 @@ def test_real_pages(nlp: Language) -> None:
         assert not s.text.startswith("»"), s.text
 
 
+def sample_pages() -> list[Page]:
+    """The first pages of every 20th PDF of ../shared/corpus (else of the samples)."""
+    from nlp.extract import file_sha256, iter_pages
+
+    sources = sorted((SHARED_CORPUS / "pdf").glob("*.pdf")) if SHARED_CORPUS.is_dir() else []
+    sources = [p for p in sources if p.name not in evaluation_only()][::20]
+    samples = Path(__file__).resolve().parents[1] / "corpus"
+    sources = sources or sorted(samples.rglob("*.pdf"))  # without ../shared, the samples
+    return [
+        page
+        for path in sources
+        for page in itertools.islice(iter_pages(path, file_sha256(path)), 8)
+        if page.text.strip()
+    ]
+
+
 def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
     nlp: Language,
 ) -> None:
     """BlasOps changes how matrices are multiplied, not what the pipeline says."""
     from thinc.api import NumpyOps
 
-    from nlp.extract.document import iter_pages
-    from nlp.language.segment import BlasOps
-    from nlp.records.files import file_sha256
+    from nlp.segment import BlasOps
 
     tok2vec = nlp.get_pipe("tok2vec").model
     assert all(isinstance(node.ops, BlasOps) for node in tok2vec.walk())
@@ -309,16 +323,7 @@ def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
             node.ops = NumpyOps()
     assert not isinstance(plain.get_pipe("tok2vec").model.ops, BlasOps)
 
-    sources = sorted((SHARED_CORPUS / "pdf").glob("*.pdf")) if SHARED_CORPUS.is_dir() else []
-    sources = [p for p in sources if p.name not in evaluation_only()][::20]
-    samples = Path(__file__).resolve().parents[1] / "corpus"
-    sources = sources or sorted(samples.rglob("*.pdf"))  # without ../shared, the samples
-    pages = [
-        page
-        for path in sources
-        for page in itertools.islice(iter_pages(path, file_sha256(path)), 8)
-        if page.text.strip()
-    ]
+    pages = sample_pages()
     assert len(pages) > 20
 
     def reading(pipeline: Language) -> list[tuple[str, str, str, bool]]:
@@ -328,3 +333,39 @@ def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
     fast, reference = reading(nlp), reading(plain)
     assert len(fast) > 5000
     assert fast == reference
+
+
+def test_rule_table_gives_the_attribute_ruler_s_annotations(nlp: Language) -> None:
+    """The model's attribute ruler, run as a table, tags, lemmatises and folds the same."""
+    assert "valpub_rules" in nlp.pipe_names
+    assert "attribute_ruler" not in nlp.pipe_names  # loaded, but its table runs instead
+    texts = [normalise_text(p.text) for p in sample_pages()]
+    # whitespace tokens of every kind, which the rules give the POS SPACE
+    texts.append("Un  double espace,\n\n deux lignes\t et une tabulation.  ")
+
+    def reading() -> list[tuple[str, str, str, str, str]]:
+        docs = nlp.pipe(texts)
+        return [(t.pos_, t.tag_, str(t.morph), t.lemma_, t.norm_) for d in docs for t in d]
+
+    table = reading()
+    with nlp.select_pipes(disable=["valpub_rules"]):
+        nlp.enable_pipe("attribute_ruler")
+        try:
+            ruler = reading()
+        finally:
+            nlp.disable_pipe("attribute_ruler")
+    assert len(table) > 5000
+    assert {tag for _pos, tag, *_rest in table} > {"NOUN", "VERB", "SPACE"}
+    assert table == ruler
+
+
+def test_rule_table_leaves_rules_of_other_shapes_to_the_ruler() -> None:
+    from spacy.pipeline import AttributeRuler
+
+    from nlp.segment import RuleTable
+
+    blank = spacy.blank("fr")
+    ruler = AttributeRuler(blank.vocab)
+    ruler.add([[{"LOWER": "conseil"}, {"LOWER": "municipal"}]], {"TAG": "ORGANE"}, index=1)
+    doc = RuleTable(ruler)(blank("Le conseil municipal vote."))
+    assert [t.tag_ for t in doc] == ["", "", "ORGANE", "", ""]

@@ -82,6 +82,31 @@ def test_loads_with_the_allow_list_and_predicts(classifier: SentenceClassifier) 
     assert all(set(p.scores) == set(CODEBOOK_LABELS) for p in preds)
 
 
+def test_fast_transform_gives_scikit_learn_s_matrices(classifier: SentenceClassifier) -> None:
+    """``vocabulary.transform`` weighs every n-gram as ``TfidfVectorizer.transform`` does."""
+    import numpy as np
+
+    from nlp.training import load_examples
+    from nlp.vocabulary import transform
+
+    texts = [e.text for e in load_examples(TRAINING / "train.jsonl")[:400]]
+    texts += [
+        "",
+        "   ",
+        "Un\u00a0espace insécable,\tune tabulation,\n  un saut de ligne  et   des espaces.",
+        "ÉLUS DU CONSEIL : İstanbul, Œuvre, ﬁchiers, n°3, 2°), e-mail, co-construction.",
+        "a à y l' d'",
+    ]
+    for vec in (classifier.char, classifier.word):
+        ours, theirs = transform(vec, texts), vec.transform(texts)
+        assert ours.shape == theirs.shape
+        assert ours.dtype == theirs.dtype
+        assert np.array_equal(ours.indptr, theirs.indptr)
+        assert np.array_equal(ours.indices, theirs.indices)
+        assert np.array_equal(ours.data, theirs.data)
+    assert transform(classifier.char, texts).nnz > 10 * len(texts)
+
+
 def test_vocabulary_has_no_single_territory_names(classifier: SentenceClassifier) -> None:
     """Word n-grams of real documents enter the vocabulary only when 3+ territories use
     them: a capitalised surname of the minutes would show up as a lower-cased token here."""

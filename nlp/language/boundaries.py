@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_SPACE, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -152,23 +152,25 @@ def is_heading_line(line: str) -> bool:
 
 
 class _Tokens:
-    """Plain-Python views of a doc's tokens, read once (Token objects are slow)."""
+    """Plain-Python views of a doc's tokens and text, read once from arrays.
 
-    __slots__ = ("idx", "lower", "n", "space", "text", "ws")
+    Token objects, and ``Doc.text`` which joins them at every access, are slow.
+    """
+
+    __slots__ = ("doc_text", "idx", "lower", "n", "space", "text", "ws")
 
     def __init__(self, doc: Doc) -> None:
-        self.text: list[str] = []
-        self.lower: list[str] = []
-        self.ws: list[bool] = []
-        self.space: list[bool] = []
-        self.idx: list[int] = []
-        for token in doc:
-            self.text.append(token.text)
-            self.lower.append(token.lower_)
-            self.ws.append(bool(token.whitespace_))
-            self.space.append(token.is_space)
-            self.idx.append(token.idx)
+        strings = doc.vocab.strings
+        columns = doc.to_array([ORTH, SPACY, IS_SPACE, LOWER, IDX]).tolist()
+        self.text: list[str] = [strings[row[0]] for row in columns]
+        self.ws: list[bool] = [bool(row[1]) for row in columns]
+        self.space: list[bool] = [bool(row[2]) for row in columns]
+        self.lower: list[str] = [strings[row[3]] for row in columns]
+        self.idx: list[int] = [row[4] for row in columns]
         self.n = len(self.text)
+        self.doc_text = "".join(
+            [text + " " if ws else text for text, ws in zip(self.text, self.ws, strict=True)]
+        )
 
 
 def _is_abbreviation(toks: _Tokens, i: int) -> bool:
@@ -321,7 +323,7 @@ def set_layout_boundaries(doc: Doc) -> Doc:
         if toks.space[i] and "\n" in toks.text[i]:
             flags[i] = -1
     for first, end in _line_ranges(toks):
-        _line_flags(toks, doc.text, first, end, flags)
+        _line_flags(toks, toks.doc_text, first, end, flags)
     flags[0] = 1
     values: Any = numpy.array(flags, dtype="int64").astype("uint64").reshape(-1, 1)
     doc.from_array([SENT_START], values)

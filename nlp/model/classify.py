@@ -53,6 +53,7 @@ from nlp.model.training import SCHEMES, Example, kfold_indices, label_matrix
 from nlp.model.vocabulary import (
     name_like_tokens,
     shared_vocabulary,
+    transform,
     vectoriser_from_state,
     vectoriser_state,
 )
@@ -376,7 +377,7 @@ class SentenceClassifier:
 
     def features(self, texts: Sequence[str], lex: sp.csr_matrix) -> sp.csr_matrix:
         """Feature matrix of ``texts`` (lexicon matrix from :func:`lexicon_matrix`)."""
-        parts = [self.word.transform(texts), self.char.transform(texts)]
+        parts = [self.word.transform(texts), transform(self.char, texts)]
         if self.use_lexicon_features:
             parts.append(lex * self.lexicon_weight)
         return sp.hstack(parts, format="csr")
@@ -404,35 +405,61 @@ class SentenceClassifier:
         return out
 
     def predict(self, texts: Sequence[str], tags: Sequence[Tags]) -> list[Prediction]:
-        """Label sentences whose lexicon tags are already known (batch prediction)."""
-        lex = lexicon_matrix(tags)
-        proba = self.predict_proba(texts, lex)
-        decided = self.decide(proba, lex)
+        """Label sentences whose lexicon tags are already known (batch prediction).
+
+        A fragment (:func:`is_fragment`) gets no label and scores of 0.0 from a scheme
+        with a model, so the model only reads the other sentences, each distinct pair of
+        text and lexicon labels once: on real documents a third of the sentences are
+        fragments and a fifth repeat within their document.
+        """
+        keys: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+        row_of: list[int] = []  # the sentence's row among those the model reads; -1: fragment
+        firsts: list[int] = []
+        for i, (text, tag) in enumerate(zip(texts, tags, strict=True)):
+            if is_fragment(text):
+                row_of.append(-1)
+                continue
+            given = tuple(sorted((s, label) for s, labels in tag.items() for label in labels))
+            row = keys.setdefault((text, given), len(keys))
+            if row == len(firsts):
+                firsts.append(i)
+            row_of.append(row)
+        decided: dict[str, tuple[list[Any], list[Any], list[Any], list[Any]]] = {}
+        if firsts:
+            lex = lexicon_matrix([tags[i] for i in firsts])
+            proba = self.predict_proba([texts[i] for i in firsts], lex)
+            for scheme, (final, clf, lexd) in self.decide(proba, lex).items():
+                decided[scheme] = (
+                    final.tolist(),
+                    clf.tolist(),
+                    lexd.tolist(),
+                    proba[scheme].tolist(),
+                )
         preds = []
-        for i, text in enumerate(texts):
-            pred = Prediction(evidence=_evidence(tags[i]))
+        for tag, row in zip(tags, row_of, strict=True):
+            pred = Prediction(evidence=_evidence(tag))
             for scheme in SCHEMES:
                 names = CODEBOOK_LABELS[scheme]
-                if scheme not in decided:  # scheme without a model: lexicon only
-                    given = [lab for lab in names if lab in tags[i].get(scheme, {})]
-                    pred.labels[scheme] = given
-                    pred.sources[scheme] = dict.fromkeys(given, "lexicon")
-                    pred.scores[scheme] = {lab: float(lab in given) for lab in names}
-                    continue
-                final, clf, lexd = decided[scheme]
-                empty = is_fragment(text)
-                pred.labels[scheme] = (
-                    [] if empty else [lab for j, lab in enumerate(names) if final[i, j]]
-                )
-                pred.sources[scheme] = {
-                    lab: _source(bool(lexd[i, j]), bool(clf[i, j]))
-                    for j, lab in enumerate(names)
-                    if final[i, j] and not empty
-                }
-                pred.scores[scheme] = {
-                    lab: 0.0 if empty else round(float(proba[scheme][i, j]), 4)
-                    for j, lab in enumerate(names)
-                }
+                if scheme not in self.models:  # scheme without a model: lexicon only
+                    given_here = [lab for lab in names if lab in tag.get(scheme, {})]
+                    pred.labels[scheme] = given_here
+                    pred.sources[scheme] = dict.fromkeys(given_here, "lexicon")
+                    pred.scores[scheme] = {lab: float(lab in given_here) for lab in names}
+                elif row < 0:
+                    pred.labels[scheme] = []
+                    pred.sources[scheme] = {}
+                    pred.scores[scheme] = dict.fromkeys(names, 0.0)
+                else:
+                    final, clf, lexd, scores = (part[row] for part in decided[scheme])
+                    pred.labels[scheme] = [lab for lab, f in zip(names, final, strict=True) if f]
+                    pred.sources[scheme] = {
+                        lab: _source(bool(lx), bool(c))
+                        for lab, f, lx, c in zip(names, final, lexd, clf, strict=True)
+                        if f
+                    }
+                    pred.scores[scheme] = {
+                        lab: round(p, 4) for lab, p in zip(names, scores, strict=True)
+                    }
             preds.append(pred)
         return preds
 
