@@ -1,7 +1,7 @@
 """Speed of tagging extracted pages, against bare pdfplumber on the same pages, one run.
 
 Tagging is what the pipeline does to a document once its pages are extracted
-(:func:`nlp.tagging.tag_document`: segmentation, lemmas, lexicon matching, classifier
+(:func:`nlp.model.tagging.tag_document`: segmentation, lemmas, lexicon matching, classifier
 prediction), here in one process with the shipped model. The workload: ``--docs`` text
 PDFs of ../shared/corpus, a deterministic spread, evaluation-only documents left out;
 their pages are extracted once before timing (``--pages`` keeps them in a pickle file
@@ -32,14 +32,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from extract_bench import bare_pdfplumber  # noqa: E402
 from pipeline_bench import text_documents  # noqa: E402
 
-from nlp.extract import Page  # noqa: E402
+from nlp.extract.document import Page  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def workload(docs: int) -> list[Path]:
     """``docs`` text PDFs of the corpus, a deterministic spread, none evaluation-only."""
-    from nlp.active import evaluation_only, is_evaluation_only
+    from nlp.annotation.active import evaluation_only, is_evaluation_only
 
     patterns = evaluation_only(CORPUS)
     rows = [r for r in text_documents(0) if not is_evaluation_only(r["file"], patterns)]
@@ -48,8 +48,9 @@ def workload(docs: int) -> list[Path]:
 
 
 def extracted(files: list[Path], cache: Path | None = None) -> list[list[Page]]:
-    """Each file's clean pages (``nlp.extract.iter_pages``), read from ``cache`` if it holds them."""
-    from nlp.extract import file_sha256, iter_pages
+    """Each file's clean pages (``iter_pages``), read from ``cache`` if it holds them."""
+    from nlp.extract.document import iter_pages
+    from nlp.records.files import file_sha256
 
     names = [f.name for f in files]
     if cache is not None and cache.is_file():
@@ -67,14 +68,14 @@ def load_tagging() -> dict[str, Any]:
     """spaCy, the lexicons and the shipped model, as a pipeline worker holds them."""
     from flows.defaults import DEFAULT_LEXICONS, SHIPPED_MODELS
     from flows.tagging import load_tagger
-    from nlp.models import Registry
+    from nlp.model.registry import Registry
 
     return load_tagger(DEFAULT_LEXICONS, SHIPPED_MODELS, Registry(SHIPPED_MODELS).current())
 
 
 def tag_all(loaded: dict[str, Any], documents: list[list[Page]]) -> list[Any]:
     """The sentence table of each document, tagged as the pipeline tags it."""
-    from nlp.tagging import tag_document
+    from nlp.model.tagging import tag_document
 
     return [
         tag_document(loaded["nlp"], loaded["matcher"], pages, classifier=loaded["classifier"])
@@ -126,7 +127,9 @@ def main() -> int:
     print(f"{'run':<42} {'pages':>6} {'sentences':>9} {'seconds':>8} {'pages/s':>8} {'sent/s':>8}")
     for name, pages, sentences, secs in rows:
         per_s = f"{sentences / secs:8.0f}" if sentences else f"{'':>8}"
-        print(f"{name:<42} {pages:>6} {sentences or '':>9} {secs:>8.2f} {pages / secs:>8.1f} {per_s}")
+        print(
+            f"{name:<42} {pages:>6} {sentences or '':>9} {secs:>8.2f} {pages / secs:>8.1f} {per_s}"
+        )
     print(f"tagging pages/s / bare pdfplumber pages/s: {ratio:.2f}")
     result = {
         "documents": len(files),

@@ -292,7 +292,8 @@ def test_real_pages(nlp: Language) -> None:
 
 def sample_pages() -> list[Page]:
     """The first pages of every 20th PDF of ../shared/corpus (else of the samples)."""
-    from nlp.extract import file_sha256, iter_pages
+    from nlp.extract.document import iter_pages
+    from nlp.records.files import file_sha256
 
     sources = sorted((SHARED_CORPUS / "pdf").glob("*.pdf")) if SHARED_CORPUS.is_dir() else []
     sources = [p for p in sources if p.name not in evaluation_only()][::20]
@@ -312,7 +313,7 @@ def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
     """BlasOps changes how matrices are multiplied, not what the pipeline says."""
     from thinc.api import NumpyOps
 
-    from nlp.segment import BlasOps
+    from nlp.language.segment import BlasOps
 
     tok2vec = nlp.get_pipe("tok2vec").model
     assert all(isinstance(node.ops, BlasOps) for node in tok2vec.walk())
@@ -362,7 +363,7 @@ def test_rule_table_gives_the_attribute_ruler_s_annotations(nlp: Language) -> No
 def test_rule_table_leaves_rules_of_other_shapes_to_the_ruler() -> None:
     from spacy.pipeline import AttributeRuler
 
-    from nlp.segment import RuleTable
+    from nlp.language.segment import RuleTable
 
     blank = spacy.blank("fr")
     ruler = AttributeRuler(blank.vocab)

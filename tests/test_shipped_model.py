@@ -86,8 +86,8 @@ def test_fast_transform_gives_scikit_learn_s_matrices(classifier: SentenceClassi
     """``vocabulary.transform`` weighs every n-gram as ``TfidfVectorizer.transform`` does."""
     import numpy as np
 
-    from nlp.training import load_examples
-    from nlp.vocabulary import transform
+    from nlp.model.training import load_examples
+    from nlp.model.vocabulary import transform
 
     texts = [e.text for e in load_examples(TRAINING / "train.jsonl")[:400]]
     texts += [
