@@ -8,21 +8,21 @@ into words with pdfplumber's own ``WordExtractor``, so that the words, and every
 :mod:`nlp.layout` does with them (columns, tables, footnote calls, running lines,
 hyphenation), are the same code whichever library read the page.
 
-:class:`PdfiumPage` also counts ruling lines and rectangles and gives image boxes, as
-``page.lines``, ``page.rects`` and ``page.images`` do. Ruled tables are still found by
-pdfplumber's table finder: ``find_tables`` opens that page with pdfplumber on demand.
-:func:`doubts` says why a pdfium page should rather be read by pdfplumber (the ``auto``
-extractor of :mod:`nlp.extract`).
+:class:`PdfiumPage` also has the page's lines, rectangles, curves and images as
+pdfplumber lists them (:mod:`nlp.pdfium_graphics`), and their edges, so that ruled
+tables are found by pdfplumber's own ``TableFinder`` run on the pdfium page: no page
+is parsed twice. :func:`doubts` says why a pdfium page should rather be read by
+pdfplumber (the ``auto`` extractor of :mod:`nlp.extract`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from nlp.pdfium_graphics import Transform, read_graphics
 
 #: pdfplumber's word grouping, as :func:`nlp.layout.page_layout` asks for it.
 X_TOLERANCE = 3.0
@@ -33,9 +33,6 @@ EXTRA_ATTRS = ("size", "upright", "fontname")
 UNMAPPED = "(cid:0)"
 #: pdfium characters that are not text: "no character", non-characters.
 _NO_UNICODE = {0, 0xFFFE, 0xFFFF}
-#: A subpath with these segment kinds (m: move, l: line, h: closed) is a ruling line.
-_LINE_SHAPES = {"ml", "mlh"}
-_RECT_SHAPES = {"mlllh", "mllll", "mllllh"}
 #: pdfium marks a hyphen that ends a line with this code.
 _LINE_END_HYPHEN = 2
 
@@ -44,20 +41,40 @@ _LINE_END_HYPHEN = 2
 class PdfiumPage:
     """One page as pdfium reads it, with the attributes ``page_layout`` reads.
 
-    ``chars`` are pdfplumber-style char dicts; ``lines`` and ``rects`` the ruling
-    segments and rectangles (only their number is used); ``images`` image boxes.
-    ``table_page`` returns the same page opened by pdfplumber, for ruled tables.
+    ``chars`` are pdfplumber-style char dicts; ``lines``, ``rects`` and ``curves``
+    pdfplumber's path objects (:mod:`nlp.pdfium_graphics`); ``images`` image boxes.
+    ``bbox``, ``edges`` and ``chars`` are what pdfplumber's ``TableFinder`` and
+    ``Table.extract`` read of a page.
     """
 
     width: float
     height: float
     rotation: int
     chars: list[dict[str, Any]]
-    images: list[dict[str, float]]
-    lines: list[dict[str, float]]
-    rects: list[dict[str, float]]
+    images: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+    rects: list[dict[str, Any]]
+    curves: list[dict[str, Any]] = field(default_factory=list)
     unmapped: int = 0  # characters without a Unicode mapping
-    table_page: Callable[[], Any] | None = field(default=None, repr=False)
+    _edges: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The page box in top-down coordinates, as ``pdfplumber.Page.bbox``."""
+        return (0.0, 0.0, self.width, self.height)
+
+    @property
+    def edges(self) -> list[dict[str, Any]]:
+        """The edges of lines, rectangles and curves, as ``pdfplumber.Page.edges``."""
+        if self._edges is None:
+            from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
+
+            self._edges = [
+                *map(line_to_edge, self.lines),
+                *(edge for rect in self.rects for edge in rect_to_edges(rect)),
+                *(edge for curve in self.curves for edge in curve_to_edges(curve)),
+            ]
+        return self._edges
 
     def extract_words(
         self, extra_attrs: list[str] | None = None, use_text_flow: bool = False
@@ -75,13 +92,13 @@ class PdfiumPage:
         return words
 
     def find_tables(self) -> list[Any]:
-        """Ruled tables, found by pdfplumber's table finder on this page."""
-        if self.table_page is None:
-            return []
-        return list(self.table_page().find_tables())
+        """Ruled tables, found by pdfplumber's ``TableFinder`` (default settings) on this page."""
+        from pdfplumber.table import TableFinder
+
+        return list(TableFinder(cast(Any, self)).tables)
 
 
-def read_page(page: Any, table_page: Callable[[], Any] | None = None) -> PdfiumPage:
+def read_page(page: Any) -> PdfiumPage:
     """Read a ``pypdfium2.PdfPage`` into a :class:`PdfiumPage` (the page stays open)."""
     import pypdfium2.raw as pdfium_c
 
@@ -94,11 +111,18 @@ def read_page(page: Any, table_page: Callable[[], Any] | None = None) -> PdfiumP
         chars, unmapped = _chars(pdfium_c, textpage, to_top, rotation)
     finally:
         textpage.close()
-    images, lines, rects = _graphics(pdfium_c, page, to_top)
-    return PdfiumPage(width, height, rotation, chars, images, lines, rects, unmapped, table_page)
-
-
-Transform = Callable[[float, float], tuple[float, float]]
+    graphics = read_graphics(pdfium_c, page, to_top, height)
+    return PdfiumPage(
+        width,
+        height,
+        rotation,
+        chars,
+        graphics.images,
+        graphics.lines,
+        graphics.rects,
+        graphics.curves,
+        unmapped,
+    )
 
 
 def _to_top_down(rotation: int, x0: float, y0: float, x1: float, y1: float) -> Transform:
@@ -216,56 +240,12 @@ def _real_space(pdfium_c: Any, textpage: Any, i: int, cache: dict[tuple[int, boo
     return False
 
 
-def _graphics(
-    pdfium_c: Any, page: Any, to_top: Transform
-) -> tuple[list[dict[str, float]], list[dict[str, float]], list[dict[str, float]]]:
-    """Image boxes, ruling lines and rectangles of a page, as pdfminer counts them."""
-    images: list[dict[str, float]] = []
-    lines: list[dict[str, float]] = []
-    rects: list[dict[str, float]] = []
-    kinds = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH)
-    for obj in page.get_objects(filter=kinds):
-        left, bottom, right, top = obj.get_bounds()
-        xa, ya = to_top(left, top)
-        xb, yb = to_top(right, bottom)
-        box = {"x0": min(xa, xb), "x1": max(xa, xb), "top": min(ya, yb), "bottom": max(ya, yb)}
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            images.append(box)
-            continue
-        for shape in _subpath_shapes(pdfium_c, obj):
-            if shape in _LINE_SHAPES:
-                lines.append(box)
-            elif shape in _RECT_SHAPES:
-                rects.append(box)
-    return images, lines, rects
-
-
-def _subpath_shapes(pdfium_c: Any, obj: Any) -> list[str]:
-    """The shape of each subpath of a path object, in pdfminer's letters.
-
-    ``m`` move, ``l`` line, ``c`` curve, ``h`` close; pdfium gives ``re`` rectangles
-    as ``mllllh``.
-    """
-    letters = {
-        pdfium_c.FPDF_SEGMENT_MOVETO: "m",
-        pdfium_c.FPDF_SEGMENT_LINETO: "l",
-        pdfium_c.FPDF_SEGMENT_BEZIERTO: "c",
-    }
-    shape = []
-    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        shape.append(letters.get(pdfium_c.FPDFPathSegment_GetType(seg), "?"))
-        if pdfium_c.FPDFPathSegment_GetClose(seg):
-            shape.append("h")
-    return re.findall(r"m[^m]*", "".join(shape))
-
-
 def doubts(page: PdfiumPage) -> str:
     """Why this pdfium page may read differently from pdfplumber ("" when it should not).
 
-    Rotated pages, text that is not upright, glyphs without Unicode, and ruled pages
-    (four or more lines and rectangles: tables, found by pdfplumber's table finder
-    and read cell by cell) go to pdfplumber in the ``auto`` extractor.
+    Rotated pages, text that is not upright and glyphs without Unicode go to
+    pdfplumber in the ``auto`` extractor: pdfium places, orders or names those
+    characters otherwise than pdfminer does.
     """
     if page.rotation:
         return "rotated page"
@@ -273,6 +253,4 @@ def doubts(page: PdfiumPage) -> str:
         return "glyphs without Unicode"
     if any(not c["upright"] for c in page.chars):
         return "rotated text"
-    if len(page.lines) + len(page.rects) >= 4:
-        return "ruled (table finder)"
     return ""
