@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -33,6 +34,8 @@ EXTRA_ATTRS = ("size", "upright", "fontname")
 UNMAPPED = "(cid:0)"
 #: pdfium characters that are not text: "no character", non-characters.
 _NO_UNICODE = {0, 0xFFFE, 0xFFFF}
+#: The characters pdfium may add between text objects: spaces and line breaks.
+_MAYBE_GENERATED = {32, 10, 13}
 #: pdfium marks a hyphen that ends a line with this code.
 _LINE_END_HYPHEN = 2
 
@@ -156,53 +159,52 @@ def _chars(
     pdfium_c: Any, textpage: Any, to_top: Transform, rotation: int
 ) -> tuple[list[dict[str, Any]], int]:
     """pdfplumber-style char dicts of a text page; generated spaces and breaks left out."""
-    n = pdfium_c.FPDFText_CountChars(textpage)
+    # Several pdfium calls per character: the raw handle and local names keep each call
+    # cheap (pypdfium2's wrapper converts its argument on every call), and what belongs
+    # to the text object (size, matrix, font) is asked once per object.
+    tp = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(tp)
+    get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
+    map_error, get_box = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetLooseCharBox
+    text_object = _address_of(pdfium_c.FPDFText_GetTextObject)
+    styles: dict[int, tuple[float, bool, str]] = {}
     rect = pdfium_c.FS_RECTF()
-    matrix = pdfium_c.FS_MATRIX()
-    name_buf = ctypes.create_string_buffer(256)
-    flags = ctypes.c_int()
-    fonts: dict[int, str] = {}
     out: list[dict[str, Any]] = []
     unmapped = 0
-    doctop = 0.0
     ends_in_space: dict[tuple[int, bool], bool] = {}
     for i in range(n):
-        code = pdfium_c.FPDFText_GetUnicode(textpage, i)
-        if pdfium_c.FPDFText_IsGenerated(textpage, i):
+        code = get_unicode(tp, i)
+        # pdfium generates only spaces and line breaks (and flags some unmapped codes)
+        if (code in _MAYBE_GENERATED or code in _NO_UNICODE) and is_generated(tp, i):
             # pdfium drops a real space that ends (or starts) a text object and puts a
             # generated one in its place: that space still ends a word, as in pdfminer.
-            if code == 32 and out and _real_space(pdfium_c, textpage, i, ends_in_space):
+            if code == 32 and out and _real_space(pdfium_c, tp, i, n, ends_in_space):
                 out.append({**out[-1], "text": " "})
             continue
         if code in (10, 13):  # line breaks pdfium adds between text objects
             continue
-        if code in _NO_UNICODE or pdfium_c.FPDFText_HasUnicodeMapError(textpage, i):
+        if code in _NO_UNICODE or map_error(tp, i):
             text = UNMAPPED
             unmapped += 1
         elif code == _LINE_END_HYPHEN:
             text = "-"
         else:
             text = chr(code)
-        pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect)
-        pdfium_c.FPDFText_GetMatrix(textpage, i, matrix)
-        # pdfium gives the Tf size; pdfminer's is that size scaled by the char matrix
-        # (Word's PDFs draw 14.72-pt text under a 0.75 scale: 11.04 pt on the page).
-        size = float(pdfium_c.FPDFText_GetFontSize(textpage, i)) * math.hypot(matrix.c, matrix.d)
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        font = fonts.get(key)
-        if font is None:
-            length = pdfium_c.FPDFText_GetFontInfo(textpage, i, name_buf, 256, flags)
-            font = name_buf.raw[: max(0, length - 1)].decode("utf-8", "replace")
-            fonts[key] = font
+        key = text_object(tp, i) or 0
+        style = styles.get(key) if key else None
+        if style is None:
+            style = _style(pdfium_c, tp, i, rotation)
+            if key:
+                styles[key] = style
+        size, upright, font = style
+        get_box(tp, i, rect)
         xa, ya = to_top(rect.left, rect.top)
         xb, yb = to_top(rect.right, rect.bottom)
-        upright = _upright((matrix.a, matrix.b, matrix.c, matrix.d), rotation)
-        left, right = min(xa, xb), max(xa, xb)
-        top, bottom = min(ya, yb), max(ya, yb)
-        if upright:
+        left, right = (xa, xb) if xa <= xb else (xb, xa)
+        top, bottom = (ya, yb) if ya <= yb else (yb, ya)
+        if upright and size > 0:
             # pdfminer's box is one font size high, from the descent up
-            top = bottom - size if size > 0 else top
+            top = bottom - size
         out.append(
             {
                 "text": text,
@@ -210,7 +212,7 @@ def _chars(
                 "x1": right,
                 "top": top,
                 "bottom": bottom,
-                "doctop": doctop + top,
+                "doctop": top,
                 "size": size,
                 "upright": upright,
                 "fontname": font,
@@ -219,19 +221,48 @@ def _chars(
     return out, unmapped
 
 
-def _real_space(pdfium_c: Any, textpage: Any, i: int, cache: dict[tuple[int, bool], bool]) -> bool:
+def _style(pdfium_c: Any, tp: Any, i: int, rotation: int) -> tuple[float, bool, str]:
+    """Size, uprightness and font name of char ``i``, which its whole text object shares."""
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(tp, i, matrix)
+    # pdfium gives the Tf size; pdfminer's is that size scaled by the char matrix
+    # (Word's PDFs draw 14.72-pt text under a 0.75 scale: 11.04 pt on the page).
+    size = pdfium_c.FPDFText_GetFontSize(tp, i) * math.hypot(matrix.c, matrix.d)
+    upright = _upright((matrix.a, matrix.b, matrix.c, matrix.d), rotation)
+    name = ctypes.create_string_buffer(256)
+    length = pdfium_c.FPDFText_GetFontInfo(tp, i, name, 256, ctypes.c_int())
+    font = name.raw[: max(0, length - 1)].decode("utf-8", "replace")
+    return float(size), upright, font
+
+
+def _address_of(func: Any) -> Callable[[Any, int], int | None]:
+    """A pdfium ``(handle, index) -> pointer`` function that returns the bare address.
+
+    pypdfium2 declares a typed pointer result, whose address costs a ``ctypes.cast``
+    per call; the same C function declared with a ``void *`` result gives an int.
+    """
+    prototype = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+    address = ctypes.cast(func, ctypes.c_void_p).value
+    if address is None:
+        raise ValueError("a null pdfium function")
+    return cast(Callable[[Any, int], int | None], prototype(address))
+
+
+def _real_space(
+    pdfium_c: Any, tp: Any, i: int, n: int, cache: dict[tuple[int, bool], bool]
+) -> bool:
     """Whether the text object before or after generated char ``i`` has a space at that end."""
     for j, at_end in ((i - 1, True), (i + 1, False)):
-        if not 0 <= j < pdfium_c.FPDFText_CountChars(textpage):
+        if not 0 <= j < n:
             continue
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, j)
+        obj = pdfium_c.FPDFText_GetTextObject(tp, j)
         key = ctypes.cast(obj, ctypes.c_void_p).value
         if not key:
             continue
         if (key, at_end) not in cache:
-            size = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+            size = pdfium_c.FPDFTextObj_GetText(obj, tp, None, 0)
             buf = (ctypes.c_ushort * max(1, size))()
-            pdfium_c.FPDFTextObj_GetText(obj, textpage, buf, size)
+            pdfium_c.FPDFTextObj_GetText(obj, tp, buf, size)
             text = bytes(buf).decode("utf-16-le", "replace").rstrip("\x00")
             cache[(key, True)] = text[-1:].isspace()
             cache[(key, False)] = text[:1].isspace()
