@@ -21,6 +21,7 @@ import ctypes
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, cast
 
 from nlp.pdfium_graphics import Transform, read_graphics
@@ -95,10 +96,24 @@ class PdfiumPage:
         return words
 
     def find_tables(self) -> list[Any]:
-        """Ruled tables, found by pdfplumber's ``TableFinder`` (default settings) on this page."""
+        """Ruled tables, found by pdfplumber's ``TableFinder`` (default settings) on this page.
+
+        Each table is given only the characters inside its box to read its cells from:
+        ``Table.extract`` scans all its page's characters once per row.
+        """
         from pdfplumber.table import TableFinder
 
-        return list(TableFinder(cast(Any, self)).tables)
+        tables = list(TableFinder(cast(Any, self)).tables)
+        for table in tables:
+            x0, top, x1, bottom = table.bbox
+            inside = [
+                c
+                for c in self.chars
+                if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+            ]
+            table.page = cast(Any, SimpleNamespace(chars=inside))
+        return tables
 
 
 def read_page(page: Any) -> PdfiumPage:
