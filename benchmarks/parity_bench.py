@@ -5,11 +5,18 @@ text of ``pdfium`` and ``auto`` is compared with pdfplumber's: normalised charac
 similarity (whitespace collapsed, difflib ratio) must be >= 0.99. Speed: pages per
 second of each reader through :func:`nlp.extract.document.iter_pages` (layout and cleanup
 included), and of bare pdfplumber ``extract_text`` measured in the same run as the
-baseline. Pages that differ are listed with a reason category. Documents are shared
+baseline, by wall-clock time and by CPU time (the CPU figures hold on a machine other
+jobs share). Pages that differ are listed with a reason category. Documents are shared
 out over ``--workers`` processes; each reader's time is summed over them, so the
 ratios compare like with like.
 
-Usage: python benchmarks/parity_bench.py [--docs N] [--workers 2] [--json FILE]
+Label parity (``--labels N``, N documents spread over those measured): the pages of
+pdfplumber and of ``auto`` are segmented and labelled with the shipped model
+(:func:`nlp.tagging.tag_document`); each pdfplumber sentence is paired with the
+``auto`` sentence of its page with the same text, else the most similar one, and its
+labels must be the same in every scheme.
+
+Usage: python benchmarks/parity_bench.py [--docs N] [--workers 2] [--labels N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -81,8 +88,8 @@ def measure(path: Path) -> dict[str, Any]:
 
     from nlp.extract.document import DocumentReport, iter_pages
 
-    out: dict[str, Any] = {"file": path.name, "seconds": {}, "pages": {}, "error": ""}
-    start = time.perf_counter()
+    out: dict[str, Any] = {"file": path.name, "seconds": {}, "cpu": {}, "pages": {}, "error": ""}
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         with pdfplumber.open(path) as pdf:
             for page in pdf.pages:
@@ -91,8 +98,9 @@ def measure(path: Path) -> dict[str, Any]:
     except Exception as exc:
         out["error"] = f"bare pdfplumber: {type(exc).__name__}"
     out["seconds"]["bare"] = time.perf_counter() - start
+    out["cpu"]["bare"] = time.process_time() - cpu
     for reader in READERS:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = DocumentReport(str(path), "", 0)
         try:
             pages = list(iter_pages(path, "", report, extractor=reader))
@@ -100,6 +108,7 @@ def measure(path: Path) -> dict[str, Any]:
             out["error"] += f" {reader}: {type(exc).__name__}"
             pages = []
         out["seconds"][reader] = time.perf_counter() - start
+        out["cpu"][reader] = time.process_time() - cpu
         out["pages"][reader] = {p.page: (p.text, p.needs_ocr) for p in pages}
     out["doubts"] = _doubts(path)
     return out
@@ -130,10 +139,70 @@ def _doubts(path: Path) -> dict[int, str]:
     return found
 
 
+def label_parity(results: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """Sentence labels of ``auto``'s pages against pdfplumber's, on ``limit`` documents."""
+    from flows.defaults import DEFAULT_LEXICONS, SHIPPED_MODELS
+    from flows.tagging import load_tagger
+    from nlp.codebook import SCHEMES
+    from nlp.extract import Page
+    from nlp.models import Registry
+    from nlp.tagging import tag_document
+
+    loaded = load_tagger(DEFAULT_LEXICONS, SHIPPED_MODELS, Registry(SHIPPED_MODELS).current())
+    chosen = [r for r in results if r["pages"].get("pdfplumber")]
+    chosen = chosen[:: max(1, len(chosen) // limit)][:limit]
+    sentences = same_text = same_labels = 0
+    differing: list[dict[str, Any]] = []
+    for res in chosen:
+        tagged: dict[str, dict[int, list[tuple[str, tuple[tuple[str, ...], ...]]]]] = {}
+        for reader in ("pdfplumber", "auto"):
+            pages = [
+                Page(res["file"], number, text, needs_ocr)
+                for number, (text, needs_ocr) in sorted(res["pages"][reader].items())
+            ]
+            frame = tag_document(
+                loaded["nlp"], loaded["matcher"], pages, classifier=loaded["classifier"]
+            )
+            by_page = tagged.setdefault(reader, {})
+            for row in frame.to_dict("records"):
+                labels = tuple(tuple(row[scheme]) for scheme in SCHEMES)
+                by_page.setdefault(int(row["page"]), []).append((row["text"], labels))
+        for number, rows in tagged["pdfplumber"].items():
+            candidates = tagged["auto"].get(number, [])
+            for text, labels in rows:
+                sentences += 1
+                match = next((c for c in candidates if c[0] == text), None)
+                same_text += match is not None
+                if match is None and candidates:
+                    match = max(candidates, key=lambda c: similarity(text, c[0]))
+                if match is not None and match[1] == labels:
+                    same_labels += 1
+                else:
+                    # where, and which labels: never the sentence (the corpus is not ours)
+                    differing.append(
+                        {
+                            "file": res["file"],
+                            "page": number,
+                            "pdfplumber": labels,
+                            "auto": match[1] if match else None,
+                        }
+                    )
+    return {
+        "documents": len(chosen),
+        "sentences": sentences,
+        "same_text": round(same_text / sentences, 4) if sentences else 1.0,
+        "same_labels": round(same_labels / sentences, 4) if sentences else 1.0,
+        "differing": differing,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=0, help="documents (0: all text PDFs)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--labels", type=int, default=30, help="documents for label parity (0: none)"
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "outputs" / "bench-parity.json")
     args = parser.parse_args()
     if not CORPUS.is_dir():
@@ -146,6 +215,7 @@ def main() -> int:
     wall = time.perf_counter() - wall
 
     seconds: Counter[str] = Counter()
+    cpu: Counter[str] = Counter()
     pages_read: Counter[str] = Counter()
     compared: Counter[str] = Counter()
     equal: Counter[str] = Counter()
@@ -153,6 +223,7 @@ def main() -> int:
     differing: list[dict[str, Any]] = []
     for res in results:
         seconds.update(res["seconds"])
+        cpu.update(res["cpu"])
         reference = res["pages"]["pdfplumber"]
         for reader in ("bare", *READERS):
             pages_read[reader] += len(reference)
@@ -177,6 +248,7 @@ def main() -> int:
                         }
                     )
     speed = {r: pages_read[r] / seconds[r] for r in ("bare", *READERS) if seconds[r]}
+    cpu_speed = {r: pages_read[r] / cpu[r] for r in ("bare", *READERS) if cpu[r]}
     result = {
         "documents": len(files),
         "text_pages": compared["auto"],
@@ -184,6 +256,10 @@ def main() -> int:
         "parity": {r: round(equal[r] / compared[r], 4) for r in ("pdfium", "auto") if compared[r]},
         "pages_per_s": {r: round(v, 2) for r, v in speed.items()},
         "ratio_vs_pdfplumber": {r: round(speed[r] / speed["pdfplumber"], 2) for r in speed},
+        "cpu_pages_per_s": {r: round(v, 2) for r, v in cpu_speed.items()},
+        "cpu_ratio_vs_pdfplumber": {
+            r: round(cpu_speed[r] / cpu_speed["pdfplumber"], 2) for r in cpu_speed
+        },
         "auto_readers": dict(auto_readers.most_common()),
         "differing_categories": {
             r: dict(Counter(d["category"] for d in differing if d["reader"] == r).most_common())
@@ -192,16 +268,18 @@ def main() -> int:
         "differing": differing,
         "errors": {res["file"]: res["error"] for res in results if res["error"]},
         "wall_seconds": round(wall, 1),
+        "labels": label_parity(results, args.labels) if args.labels else {},
     }
     print(f"{len(files)} documents, {compared['auto']} text pages of ../shared/corpus")
-    print(f"{'reader':<22} {'pages/s':>8} {'x pdfplumber':>13} {'parity':>8}")
+    print(f"{'reader':<22} {'pages/s':>8} {'x pdfplumber':>13} {'CPU pages/s':>12} {'x':>6} ")
     names = {"bare": "bare extract_text", "pdfplumber": "valpub pdfplumber"}
     for r in ("bare", *READERS):
         parity = result["parity"].get(r)
         print(
             f"{names.get(r, 'valpub ' + r):<22} {speed[r]:>8.2f} "
-            f"{speed[r] / speed['pdfplumber']:>13.2f} "
-            f"{'' if parity is None else f'{100 * parity:.1f} %':>8}"
+            f"{speed[r] / speed['pdfplumber']:>13.2f} {cpu_speed[r]:>12.2f} "
+            f"{cpu_speed[r] / cpu_speed['pdfplumber']:>6.2f} "
+            f"{'' if parity is None else f'parity {100 * parity:.1f} %'}"
         )
     print("auto: pages read by", result["auto_readers"])
     for r in ("pdfium", "auto"):
@@ -209,6 +287,13 @@ def main() -> int:
     for d in differing:
         if d["reader"] == "auto":
             print(f"  auto {d['file']} p.{d['page']} {d['similarity']}: {d['category']}")
+    if result["labels"]:
+        lab = result["labels"]
+        print(
+            f"labels ({lab['documents']} documents, {lab['sentences']} pdfplumber sentences): "
+            f"same text {100 * lab['same_text']:.1f} %, "
+            f"same labels {100 * lab['same_labels']:.1f} %"
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"JSON: {args.json}")

@@ -64,7 +64,7 @@ class Reader(StrEnum):
 
 READER_HELP = (
     "Library that reads the PDF text: pdfplumber (the reference), pdfium (faster), or "
-    "auto (pdfium, with pdfplumber for rotated, ruled or unmapped pages)."
+    "auto (pdfium, with pdfplumber for rotated pages, vertical text or unmapped glyphs)."
 )
 
 

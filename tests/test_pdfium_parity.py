@@ -3,6 +3,7 @@
 A few short text documents (about 25 pages, a deterministic spread over the manifest)
 are extracted with pdfplumber, the reference, and with ``auto``; on at least 98 % of
 their text pages the clean texts must agree (normalised character similarity >= 0.99).
+A page of ruled tables is read cell by cell from pdfium's paths and characters alone.
 ``benchmarks/parity_bench.py`` measures the whole corpus, ``pdfium`` alone included.
 Skipped when the corpus is absent.
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract.document import Page, extract_document
+from nlp.extract import Page, extract_document
+from nlp.page_source import PageSource
 from tests.realcorpus import SHARED_CORPUS
 
 pytestmark = pytest.mark.skipif(
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 MAX_PAGES = 24
+#: A page of four ruled budget tables in a council's minutes (58 cells).
+RULED_PAGE = ("pdf/putanges-le-lac__cm-2018-04-09-compte-rendu.pdf", 9)
 
 
 def sample() -> list[Path]:
@@ -76,3 +80,18 @@ def test_auto_reader_agrees_with_pdfplumber_on_a_sample() -> None:
                 differing.append((path.name, number, round(sim, 3)))
     assert compared >= 10
     assert agreeing / compared >= 0.98, differing
+
+
+def test_ruled_tables_are_read_from_pdfium_alone() -> None:
+    name, number = RULED_PAGE
+    path = SHARED_CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"{name} is absent")
+    with PageSource(path, extractor="auto") as source:
+        cells = [line.text for line in source.layout(number).lines if line.cell]
+        readers = dict(source.readers)
+    with PageSource(path, extractor="pdfplumber") as reference:
+        expected = [line.text for line in reference.layout(number).lines if line.cell]
+    assert readers == {"pdfium": 1}  # pdfplumber parsed nothing, not even for the tables
+    assert len(expected) >= 40
+    assert cells == expected

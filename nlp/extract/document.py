@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 EXTRACTOR_VERSION = "1.0.0"
 #: Version of the pdfium word source (:mod:`nlp.extract.pdfium_words`), part of the pdfium and
 #: auto extractors' versions.
-PDFIUM_VERSION = "2"
+PDFIUM_VERSION = "3"
 DEFAULT_MAX_BYTES = 200 * 2**20
 DEFAULT_TIMEOUT = 300.0
 

@@ -5,11 +5,11 @@ footnote calls, running lines and hyphenation follow one set of rules; only the 
 of the words differs:
 
 - ``pdfplumber`` (the default and the reference): pdfminer parses every page.
-- ``pdfium``: pdfium's characters, grouped into words as pdfplumber does
-  (:mod:`nlp.extract.pdfium_words`); ruled tables are still found by pdfplumber's table finder,
-  which opens those pages only.
-- ``auto``: pdfium, except on the pages :func:`nlp.extract.pdfium_words.doubts` flags
-  (rotated, vertical text, glyphs without Unicode, ruled), which pdfplumber reads whole.
+- ``pdfium``: pdfium's characters, grouped into words as pdfplumber does, and its
+  paths, from which pdfplumber's table finder finds ruled tables
+  (:mod:`nlp.pdfium_words`); pdfplumber never parses the page.
+- ``auto``: pdfium, except on the pages :func:`nlp.pdfium_words.doubts` flags
+  (rotated, vertical text, glyphs without Unicode), which pdfplumber reads whole.
 
 A document that pdfium cannot open is read by pdfplumber, whose errors
 :func:`nlp.extract.document.classify_error` knows how to name.
@@ -78,14 +78,8 @@ class PageSource:
         from nlp.extract.pdfium_words import doubts, read_page
 
         page = self._pdfium[number - 1]
-        opened: list[Any] = []
-
-        def table_page() -> Any:
-            opened.append(self._plumber_page(number))
-            return opened[-1]
-
         try:
-            words = read_page(page, table_page)
+            words = read_page(page)
             why = doubts(words) if self.extractor == "auto" else ""
             if why:
                 self.readers[f"pdfplumber: {why}"] += 1
@@ -93,8 +87,6 @@ class PageSource:
             self.readers["pdfium"] += 1
             return page_layout(words)
         finally:
-            for plumber_page in opened:
-                self._release(plumber_page, number)
             page.close()
 
     def _open_plumber(self) -> Any:
