@@ -12,7 +12,7 @@ ratios compare like with like.
 
 Label parity (``--labels N``, N documents spread over those measured): the pages of
 pdfplumber and of ``auto`` are segmented and labelled with the shipped model
-(:func:`nlp.tagging.tag_document`); each pdfplumber sentence is paired with the
+(:func:`nlp.model.tagging.tag_document`); each pdfplumber sentence is paired with the
 ``auto`` sentence of its page with the same text, else the most similar one, and its
 labels must be the same in every scheme.
 
@@ -143,10 +143,10 @@ def label_parity(results: list[dict[str, Any]], limit: int) -> dict[str, Any]:
     """Sentence labels of ``auto``'s pages against pdfplumber's, on ``limit`` documents."""
     from flows.defaults import DEFAULT_LEXICONS, SHIPPED_MODELS
     from flows.tagging import load_tagger
-    from nlp.codebook import SCHEMES
-    from nlp.extract import Page
-    from nlp.models import Registry
-    from nlp.tagging import tag_document
+    from nlp.extract.document import Page
+    from nlp.model.registry import Registry
+    from nlp.model.tagging import tag_document
+    from nlp.records.codebook import SCHEMES
 
     loaded = load_tagger(DEFAULT_LEXICONS, SHIPPED_MODELS, Registry(SHIPPED_MODELS).current())
     chosen = [r for r in results if r["pages"].get("pdfplumber")]

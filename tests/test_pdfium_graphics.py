@@ -1,4 +1,4 @@
-"""pdfium's paths, as :mod:`nlp.pdfium_graphics` lists them, against pdfplumber's own lists.
+"""pdfium's paths, as :mod:`nlp.extract.pdfium_graphics` lists them, against pdfplumber's own lists.
 
 Generated PDFs hold every kind of path pdfminer tells apart (lines, rectangles from
 ``re`` and from four drawn sides, closed or not, skewed quadrilaterals and Bézier
@@ -17,7 +17,7 @@ import pypdfium2
 import pytest
 from reportlab.pdfgen import canvas
 
-from nlp.pdfium_words import PdfiumPage, read_page
+from nlp.extract.pdfium_words import PdfiumPage, read_page
 from tests.pdfgen import raw_pdf
 
 SHAPES = b"""

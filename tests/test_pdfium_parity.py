@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.extract import Page, extract_document
-from nlp.page_source import PageSource
+from nlp.extract.document import Page, extract_document
+from nlp.extract.page_source import PageSource
 from tests.realcorpus import SHARED_CORPUS
 
 pytestmark = pytest.mark.skipif(

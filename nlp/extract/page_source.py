@@ -7,8 +7,8 @@ of the words differs:
 - ``pdfplumber`` (the default and the reference): pdfminer parses every page.
 - ``pdfium``: pdfium's characters, grouped into words as pdfplumber does, and its
   paths, from which pdfplumber's table finder finds ruled tables
-  (:mod:`nlp.pdfium_words`); pdfplumber never parses the page.
-- ``auto``: pdfium, except on the pages :func:`nlp.pdfium_words.doubts` flags
+  (:mod:`nlp.extract.pdfium_words`); pdfplumber never parses the page.
+- ``auto``: pdfium, except on the pages :func:`nlp.extract.pdfium_words.doubts` flags
   (rotated, vertical text, glyphs without Unicode), which pdfplumber reads whole.
 
 A document that pdfium cannot open is read by pdfplumber, whose errors

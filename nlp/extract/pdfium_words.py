@@ -9,10 +9,10 @@ into words with pdfplumber's own ``WordExtractor``, so that the words, and every
 hyphenation), are the same code whichever library read the page.
 
 :class:`PdfiumPage` also has the page's lines, rectangles, curves and images as
-pdfplumber lists them (:mod:`nlp.pdfium_graphics`), and their edges, so that ruled
+pdfplumber lists them (:mod:`nlp.extract.pdfium_graphics`), and their edges, so that ruled
 tables are found by pdfplumber's own ``TableFinder`` run on the pdfium page: no page
 is parsed twice. :func:`doubts` says why a pdfium page should rather be read by
-pdfplumber (the ``auto`` extractor of :mod:`nlp.extract`).
+pdfplumber (the ``auto`` extractor of :mod:`nlp.extract.document`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
-from nlp.pdfium_graphics import Transform, read_graphics
+from nlp.extract.pdfium_graphics import Transform, read_graphics
 
 #: pdfplumber's word grouping, as :func:`nlp.extract.layout.page_layout` asks for it.
 X_TOLERANCE = 3.0
@@ -46,7 +46,7 @@ class PdfiumPage:
     """One page as pdfium reads it, with the attributes ``page_layout`` reads.
 
     ``chars`` are pdfplumber-style char dicts; ``lines``, ``rects`` and ``curves``
-    pdfplumber's path objects (:mod:`nlp.pdfium_graphics`); ``images`` image boxes.
+    pdfplumber's path objects (:mod:`nlp.extract.pdfium_graphics`); ``images`` image boxes.
     ``bbox``, ``edges`` and ``chars`` are what pdfplumber's ``TableFinder`` and
     ``Table.extract`` read of a page.
     """

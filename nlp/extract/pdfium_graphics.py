@@ -5,7 +5,7 @@ and curves. pdfminer makes those objects from every painted subpath: a single se
 is a line, a closed axis-aligned four-sided subpath a rectangle, anything else a curve
 through its segments' end points. This module applies the same rules to the paths pdfium
 parsed, so that ``pdfplumber.table.TableFinder`` finds the same tables on
-:class:`nlp.pdfium_words.PdfiumPage` as on pdfplumber's page. Objects inside form
+:class:`nlp.extract.pdfium_words.PdfiumPage` as on pdfplumber's page. Objects inside form
 XObjects are placed on the page through their forms' matrices, as pdfminer does when it
 runs a form's content.
 """
