@@ -62,10 +62,10 @@ from nlp.extract.process import Extractor
 from nlp.ingest.corpus import Document, corpus_location, discover, fetch_document, remote_version
 from nlp.language.pseudonymise import Pseudonymiser, published_texts
 from nlp.model.tagging import lexicon_fingerprint, model_key
-from nlp.records.columns import DOCUMENT_COLUMNS
 from nlp.records.errors import FetchError
-from nlp.records.files import run_lock, sweep_temporary, write_frame, write_json, write_table
+from nlp.records.files import run_lock, sweep_temporary, write_json
 from nlp.records.netaddr import is_loopback_address as _is_loopback
+from nlp.records.tables import DOCUMENT_COLUMNS, write_frame, write_table
 from nlp.results.publish import publish_profiles
 from nlp.results.store import (
     RUN_STATE_NAME,

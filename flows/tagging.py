@@ -105,7 +105,7 @@ def load_tagger(lexicon_dir: Path, model_dir: Path | None, version: str | None) 
 def tag_pages(loaded: dict[str, Any], pages_file: Path, out_file: Path) -> int:
     """Tag the pages stored in ``pages_file`` into ``out_file`` (Parquet); return the row count."""
     from nlp.model.tagging import tag_document
-    from nlp.records.files import write_frame
+    from nlp.records.tables import write_frame
     from nlp.results.store import read_pages
 
     frame = tag_document(

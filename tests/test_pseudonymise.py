@@ -21,7 +21,7 @@ import pytest
 from nlp.extract.document import iter_pages
 from nlp.language.pseudonymise import CONCEALED, Mention, Pseudonymiser, published_texts
 from nlp.model.training import sentence_hash
-from nlp.records.files import write_frame
+from nlp.records.tables import write_frame
 from nlp.results.publish import publish_profiles
 from tests.realcorpus import SHARED_CORPUS
 

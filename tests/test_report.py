@@ -19,8 +19,7 @@ from spacy.language import Language
 from nlp.extract.document import Page, extract_document
 from nlp.language.lexicon_match import LexiconMatcher
 from nlp.model.tagging import tag_document
-from nlp.records.columns import DOCUMENT_COLUMNS
-from nlp.records.files import write_frame, write_table
+from nlp.records.tables import DOCUMENT_COLUMNS, write_frame, write_table
 from nlp.results.publish import publish_profiles
 from nlp.results.report_format import fr_number
 

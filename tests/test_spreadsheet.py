@@ -13,9 +13,8 @@ from nlp.annotation.export import csv_sheet
 from nlp.annotation.importing import read_csv
 from nlp.ingest.corpus import read_manifest
 from nlp.ingest.pull import _write_manifest
-from nlp.records.columns import DOCUMENT_COLUMNS
-from nlp.records.files import write_csv_fr, write_table
 from nlp.records.spreadsheet import FORMULA_STARTS, read_cell, safe_cell
+from nlp.records.tables import DOCUMENT_COLUMNS, write_csv_fr, write_table
 
 HOSTILE = ["=1+1", "+33 1 23", "-2+3", "@SUM(A1:A9)", "\tcmd", "\r=1", '=HYPERLINK("x")']
 

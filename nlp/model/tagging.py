@@ -27,7 +27,7 @@ from nlp.language.lexicon_match import LexiconMatcher, tag_pages
 from nlp.language.segment import DEFAULT_BATCH_SIZE
 from nlp.model.classify import SentenceClassifier, lexicon_only_predictions
 from nlp.records.codebook import SCHEMES
-from nlp.records.columns import SENTENCE_COLUMNS
+from nlp.records.tables import SENTENCE_COLUMNS
 
 
 def lexicon_fingerprint(directory: Path) -> str:

@@ -1,4 +1,4 @@
-"""Files written so that none is ever half-written, and the digest files are known by.
+"""Files written whole or not at all, the run lock, and the digest documents go by.
 
 Every file is written to a temporary name in its final folder, flushed to disk, then
 renamed over the final name (``os.replace`` is atomic on POSIX): a reader, or a run
@@ -16,14 +16,11 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import pandas as pd
-
 from nlp.records.errors import NlpError
-from nlp.records.spreadsheet import safe_frame
 
 #: Mode of the files written here (mkstemp alone would make them private, 0600).
 _FILE_MODE = 0o644
@@ -142,36 +139,6 @@ def write_json(path: Path, data: Any) -> None:
     with atomic_open(path) as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
         fh.write("\n")
-
-
-def write_table(rows: Iterable[dict[str, Any]], path: Path, columns: list[str]) -> pd.DataFrame:
-    """Write rows as Parquet (``path``) and CSV beside it, atomically; return the frame.
-
-    The CSV is made for a French Excel: UTF-8 with BOM, ``;`` separator, decimal comma.
-    """
-    frame = pd.DataFrame(list(rows), columns=columns)
-    with atomic_open(path, "wb") as fh:
-        frame.to_parquet(fh, index=False)
-    write_csv_fr(frame, path.with_suffix(".csv"))
-    return frame
-
-
-def write_csv_fr(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
-    """Write a frame as CSV for a French Excel (BOM, ``;``, decimal comma), atomically.
-
-    Text cells that a spreadsheet would run as a formula are neutralised
-    (:mod:`nlp.records.spreadsheet`).
-    """
-    with atomic_open(path, "w") as fh:
-        fh.write("\ufeff")
-        # CRLF rows, so that a carriage return inside a cell is quoted, not a row break
-        safe_frame(frame).to_csv(fh, sep=";", decimal=",", index=index, lineterminator="\r\n")
-
-
-def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """Write a data frame as Parquet, atomically."""
-    with atomic_open(path, "wb") as fh:
-        frame.to_parquet(fh, index=False)
 
 
 def file_sha256(path: Path) -> str:

@@ -26,7 +26,8 @@ import pandas as pd
 
 from nlp.language.lexicon import load_lexicons
 from nlp.language.pseudonymise import Pseudonymiser, published_texts
-from nlp.records.files import atomic_open, write_csv_fr, write_json
+from nlp.records.files import atomic_open, write_json
+from nlp.records.tables import write_csv_fr
 from nlp.results.profile import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
