@@ -33,7 +33,7 @@ def test_pipeline_has_only_what_boundaries_and_lemmas_need(nlp: Language) -> Non
     assert "parser" not in nlp.pipe_names
     assert nlp.pipe_names[0] == "valpub_boundaries"
     assert nlp.pipe_names[-1] == "valpub_fold"
-    assert {"tok2vec", "morphologizer", "senter", "lemmatizer"} <= set(nlp.pipe_names)
+    assert {"tok2vec", "morphologizer", "senter", "valpub_lemmas"} <= set(nlp.pipe_names)
 
 
 def test_faster_lemmatizer_gives_the_same_lemmas(nlp: Language) -> None:
@@ -336,10 +336,11 @@ def test_blas_products_give_the_tags_lemmas_and_boundaries_of_thinc_s_own(
     assert fast == reference
 
 
-def test_rule_table_gives_the_attribute_ruler_s_annotations(nlp: Language) -> None:
-    """The model's attribute ruler, run as a table, tags, lemmatises and folds the same."""
-    assert "valpub_rules" in nlp.pipe_names
-    assert "attribute_ruler" not in nlp.pipe_names  # loaded, but its table runs instead
+def test_tables_give_the_attribute_ruler_s_and_lemmatizer_s_annotations(nlp: Language) -> None:
+    """The model's attribute ruler and lemmatizer, run as tables, annotate the same."""
+    tables, components = ["valpub_rules", "valpub_lemmas"], ["attribute_ruler", "lemmatizer"]
+    assert set(tables) <= set(nlp.pipe_names)
+    assert not set(components) & set(nlp.pipe_names)  # loaded, but the tables run instead
     texts = [normalise_text(p.text) for p in sample_pages()]
     # whitespace tokens of every kind, which the rules give the POS SPACE
     texts.append("Un  double espace,\n\n deux lignes\t et une tabulation.  ")
@@ -349,21 +350,23 @@ def test_rule_table_gives_the_attribute_ruler_s_annotations(nlp: Language) -> No
         return [(t.pos_, t.tag_, str(t.morph), t.lemma_, t.norm_) for d in docs for t in d]
 
     table = reading()
-    with nlp.select_pipes(disable=["valpub_rules"]):
-        nlp.enable_pipe("attribute_ruler")
+    with nlp.select_pipes(disable=tables):
+        for name in components:
+            nlp.enable_pipe(name)
         try:
-            ruler = reading()
+            reference = reading()
         finally:
-            nlp.disable_pipe("attribute_ruler")
+            for name in components:
+                nlp.disable_pipe(name)
     assert len(table) > 5000
     assert {tag for _pos, tag, *_rest in table} > {"NOUN", "VERB", "SPACE"}
-    assert table == ruler
+    assert table == reference
 
 
 def test_rule_table_leaves_rules_of_other_shapes_to_the_ruler() -> None:
     from spacy.pipeline import AttributeRuler
 
-    from nlp.language.segment import RuleTable
+    from nlp.token_tables import RuleTable
 
     blank = spacy.blank("fr")
     ruler = AttributeRuler(blank.vocab)

@@ -14,7 +14,10 @@ case-folded lemma, with hyphens inside a token dropped ("co-construction" and
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+import numpy
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -123,19 +126,25 @@ def make_fold(nlp: Language, name: str) -> FoldLemmas:
 class FoldLemmas:
     """Pipeline component: ``token.norm_ = norm_key(text, lemma)``, the matching key.
 
-    The cache lives in the component, so it dies with its pipeline.
+    Tokens are read and written as arrays of string hashes (Token objects are slow), and
+    each pair of lower-cased word and lemma is folded once: the cache lives in the
+    component, so it dies with its pipeline.
     """
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], str] = {}
+        self._cache: dict[tuple[int, int], int] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         """Set ``norm_`` on every token of ``doc``."""
-        cache = self._cache
-        for token in doc:
-            pair = (token.lower_, token.lemma_)
-            norm = cache.get(pair)
+        if len(doc) == 0:
+            return doc
+        cache, strings = self._cache, doc.vocab.strings
+        norms = []
+        for orth, lower, lemma in doc.to_array([ORTH, LOWER, LEMMA]).tolist():
+            norm = cache.get((lower, lemma))
             if norm is None:
-                norm = cache[pair] = norm_key(token.text, token.lemma_)
-            token.norm_ = norm
+                norm = cache[(lower, lemma)] = strings.add(norm_key(strings[orth], strings[lemma]))
+            norms.append(norm)
+        column: Any = numpy.array(norms, dtype=numpy.uint64).reshape(-1, 1)
+        doc.from_array([NORM], column)
         return doc

@@ -140,7 +140,13 @@ class LemmaMemo:
         ]
         here = Path(__file__)
         # the code that lemmatises and folds the terms
-        for name in ("lexicon_compile.py", "folding.py", "boundaries.py", "segment.py"):
+        for name in (
+            "lexicon_compile.py",
+            "folding.py",
+            "boundaries.py",
+            "segment.py",
+            "token_tables.py",
+        ):
             module = here.with_name(name)
             parts.append(hashlib.sha256(module.read_bytes()).hexdigest())
         return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()

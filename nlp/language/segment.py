@@ -26,8 +26,8 @@ Speed: the lemmatizer's word lists get set-speed membership tests
 (``_index_as_sets``), which made it 20 times faster with identical lemmas. The
 statistical components multiply matrices with numpy's BLAS instead of thinc's bundled
 blis (:class:`BlasOps`): the pipeline runs about 1.7 times faster, with identical tags,
-lemmas and sentence starts on 8,000 real sentences. The model's attribute ruler runs as
-a table (:class:`RuleTable`), with the same annotations. On the
+lemmas and sentence starts on 8,000 real sentences. The model's attribute ruler and
+lemmatizer run as tables (:mod:`nlp.token_tables`), with the same annotations. On the
 shared corpus (2,213 pages, 803,576 words, evaluation-only documents left out)
 segmentation runs at about 1,000 units and 12,000 words per second on one core,
 lexicon matching included.
@@ -40,15 +40,15 @@ from dataclasses import dataclass
 
 import numpy
 import spacy
-from spacy.attrs import DEP, IS_SPACE, POS
 from spacy.language import Language
-from spacy.pipeline import AttributeRuler, Lemmatizer
+from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span
 from thinc.api import NumpyOps
 
-from nlp.extract.document import Page
-from nlp.language.boundaries import is_heading_line
-from nlp.language.folding import normalise_text
+from nlp.boundaries import is_heading_line
+from nlp.extract import Page
+from nlp.folding import normalise_text
+from nlp.token_tables import use_tables
 
 MODEL = "fr_core_news_sm"
 """The spaCy package the pipeline is built from."""
@@ -143,114 +143,8 @@ def load_pipeline(*, parser: bool = False) -> Language:
     nlp.add_pipe("valpub_boundaries", first=True)
     nlp.add_pipe("valpub_fold", last=True)
     _index_as_sets(nlp)
-    _rules_as_table(nlp)
+    use_tables(nlp)
     return use_blas(nlp)
-
-
-#: Token attributes the attribute ruler's patterns may test for :class:`RuleTable`.
-_RULE_INPUTS = {"POS": POS, "IS_SPACE": IS_SPACE, "DEP": DEP}
-
-
-class RuleTable:
-    """An attribute ruler's one-token rules applied with arrays: same annotations, no Matcher.
-
-    The ``attribute_ruler`` of ``fr_core_news_sm`` copies each coarse POS to the fine
-    tag and gives whitespace tokens the POS ``SPACE``: 23 one-token patterns over
-    ``POS``, ``IS_SPACE`` and ``DEP``. Run as spaCy runs them (a Matcher, then a Span and
-    an attribute assignment per token) they took a seventh of the pipeline's time on
-    real pages. What they assign depends only on those three values of a token, so it
-    is worked out once per distinct triple and written in one ``Doc.from_array``. Rules
-    of any other shape are left to the ruler itself.
-    """
-
-    def __init__(self, ruler: AttributeRuler) -> None:
-        self.ruler = ruler
-        self._rules = _one_token_rules(ruler)
-        self._outcomes: dict[tuple[int, int, int], dict[int, int]] = {}
-
-    def __call__(self, doc: Doc) -> Doc:
-        """Apply the ruler's rules to ``doc``."""
-        if self._rules is None:
-            return self.ruler(doc)
-        if len(doc) == 0:
-            return doc
-        keys = doc.to_array([POS, IS_SPACE, DEP])
-        distinct, inverse = numpy.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        outcomes = [self._outcome(int(p), int(s), int(d)) for p, s, d in distinct]
-        columns = sorted({attr for outcome in outcomes for attr in outcome})
-        if not columns:
-            return doc
-        values = doc.to_array(columns).reshape(len(doc), len(columns))
-        for k, outcome in enumerate(outcomes):
-            rows = inverse == k
-            for j, attr in enumerate(columns):
-                if attr in outcome:
-                    values[rows, j] = outcome[attr]
-        doc.from_array(columns, values)
-        return doc
-
-    def _outcome(self, pos: int, space: int, dep: int) -> dict[int, int]:
-        """The attributes the rules give a token with these values (later rules win)."""
-        key = (pos, space, dep)
-        known = self._outcomes.get(key)
-        if known is None:
-            strings = self.ruler.vocab.strings
-            token = {"POS": strings[pos] if pos else "", "IS_SPACE": bool(space)}
-            token["DEP"] = strings[dep] if dep else ""
-            known = {}
-            for specs, attrs in self._rules or ():
-                if any(all(_holds(token[k], v) for k, v in spec.items()) for spec in specs):
-                    known.update(attrs)
-            self._outcomes[key] = known
-        return known
-
-
-def _holds(value: object, wanted: object) -> bool:
-    """Whether a token value satisfies a Matcher pattern value (constant, IN or NOT_IN)."""
-    if isinstance(wanted, dict):
-        return ("IN" not in wanted or value in wanted["IN"]) and (
-            "NOT_IN" not in wanted or value not in wanted["NOT_IN"]
-        )
-    return value == wanted
-
-
-def _one_token_rules(
-    ruler: AttributeRuler,
-) -> list[tuple[list[dict[str, object]], dict[int, int]]] | None:
-    """The ruler's rules as (alternative token specs, attributes), or None if not all fit.
-
-    They fit when every pattern is one token testing only ``_RULE_INPUTS`` with
-    constants, ``IN`` or ``NOT_IN``, and assigns plain token attributes.
-    """
-    rules = []
-    for pattern, attrs in zip(ruler.patterns, ruler.attrs, strict=True):
-        specs = pattern["patterns"]
-        for spec in specs:
-            if len(spec) != 1 or not set(spec[0]) <= set(_RULE_INPUTS):
-                return None
-            for value in spec[0].values():
-                if isinstance(value, dict) and not set(value) <= {"IN", "NOT_IN"}:
-                    return None
-        if "_" in attrs:
-            return None
-        rules.append(([spec[0] for spec in specs], dict(attrs)))
-    return rules
-
-
-@Language.factory("valpub_rules")
-def make_rule_table(nlp: Language, name: str) -> RuleTable:
-    """Build the component standing in for the ``attribute_ruler`` (see :class:`RuleTable`)."""
-    ruler = nlp.get_pipe("attribute_ruler")
-    assert isinstance(ruler, AttributeRuler)
-    return RuleTable(ruler)
-
-
-def _rules_as_table(nlp: Language) -> None:
-    """Run the attribute ruler's rules as a :class:`RuleTable` in its place."""
-    if "attribute_ruler" in nlp.pipe_names:
-        nlp.add_pipe("valpub_rules", after="attribute_ruler")
-        nlp.disable_pipe("attribute_ruler")
 
 
 class _IndexList(list[str]):
