@@ -366,7 +366,7 @@ def test_tables_give_the_attribute_ruler_s_and_lemmatizer_s_annotations(nlp: Lan
 def test_rule_table_leaves_rules_of_other_shapes_to_the_ruler() -> None:
     from spacy.pipeline import AttributeRuler
 
-    from nlp.token_tables import RuleTable
+    from nlp.language.token_tables import RuleTable
 
     blank = spacy.blank("fr")
     ruler = AttributeRuler(blank.vocab)

@@ -27,7 +27,7 @@ Speed: the lemmatizer's word lists get set-speed membership tests
 statistical components multiply matrices with numpy's BLAS instead of thinc's bundled
 blis (:class:`BlasOps`): the pipeline runs about 1.7 times faster, with identical tags,
 lemmas and sentence starts on 8,000 real sentences. The model's attribute ruler and
-lemmatizer run as tables (:mod:`nlp.token_tables`), with the same annotations. On the
+lemmatizer run as tables (:mod:`nlp.language.token_tables`), with the same annotations. On the
 shared corpus (2,213 pages, 803,576 words, evaluation-only documents left out)
 segmentation runs at about 1,000 units and 12,000 words per second on one core,
 lexicon matching included.
@@ -45,10 +45,10 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span
 from thinc.api import NumpyOps
 
-from nlp.boundaries import is_heading_line
-from nlp.extract import Page
-from nlp.folding import normalise_text
-from nlp.token_tables import use_tables
+from nlp.extract.document import Page
+from nlp.language.boundaries import is_heading_line
+from nlp.language.folding import normalise_text
+from nlp.language.token_tables import use_tables
 
 MODEL = "fr_core_news_sm"
 """The spaCy package the pipeline is built from."""
