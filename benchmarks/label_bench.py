@@ -50,9 +50,10 @@ from flows.defaults import (
     DEFAULT_TRAIN,
 )
 from flows.training_data import prepare
-from nlp.model.classify import best_thresholds, combine, lexicon_labels
 from nlp.model.evaluation import bootstrap_prf, grouped_folds
 from nlp.model.fitting import choose_rule, document_of
+from nlp.model.lexicon_features import lexicon_labels
+from nlp.model.scoring import best_thresholds, combine
 from nlp.model.training import label_matrix
 from nlp.records.codebook import CODEBOOK_LABELS
 

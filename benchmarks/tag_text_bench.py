@@ -34,7 +34,7 @@ from pathlib import Path
 
 from flows.defaults import DEFAULT_LEXICONS, DEFAULT_TRAIN
 from flows.tag_text import BATCH, Tagger, tag_batches
-from nlp.model.classify import lexicon_matrix, lexicon_tags
+from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
 from nlp.model.training import load_examples
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -31,7 +31,7 @@ def evaluate(
     The report's keys: ``real_annotations`` (resolved, unresolved, skipped),
     ``without_real`` and, when real sentences resolved, ``with_real``.
     """
-    from nlp.model.classify import TrainConfig
+    from nlp.model.learning import TrainConfig
 
     quiet_sklearn()
     data = prepare(lexicons, train_file, heldout, real, corpus, True)

@@ -93,7 +93,8 @@ class Tagger:
 
     def tag(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Labels, scores, sources and evidence for each text."""
-        from nlp.model.classify import lexicon_only_predictions, lexicon_tags
+        from nlp.model.classify import lexicon_only_predictions
+        from nlp.model.lexicon_features import lexicon_tags
 
         tags = lexicon_tags(self.nlp, self.matcher, texts, batch_size=BATCH)
         if self.classifier is None:

@@ -45,7 +45,8 @@ from flows.training_data import (
 from nlp.records.errors import NlpError
 
 if TYPE_CHECKING:
-    from nlp.model.classify import SentenceClassifier, TrainConfig
+    from nlp.model.classify import SentenceClassifier
+    from nlp.model.learning import TrainConfig
     from nlp.model.training import Example
 
 
@@ -99,8 +100,8 @@ def train_and_measure(
     """
     import scipy.sparse as sp
 
-    from nlp.model.classify import evaluate, train
     from nlp.model.fitting import MIN_REAL_DOCUMENTS, document_of, train_for_real
+    from nlp.model.learning import evaluate, train
 
     real = data.real.examples
     documents = {document_of(ex) for ex in real}
@@ -221,7 +222,7 @@ def train_model(
         nlp.records.errors.NlpError: a broken lexicon file, an unusable registry...
     """
     from nlp.language.lexicon import load_lexicons
-    from nlp.model.classify import TrainConfig
+    from nlp.model.learning import TrainConfig
     from nlp.model.registry import ModelError, Registry, model_card
     from nlp.model.training import data_fingerprint
 

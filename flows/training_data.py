@@ -69,7 +69,7 @@ def prepare(
     replaces that record (the analyst's decision is the newer one). Real annotations
     that are skipped or unresolved are said on stderr.
     """
-    from nlp.model.classify import lexicon_matrix, lexicon_tags
+    from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
     from nlp.model.training import Resolution, load_examples, load_standoff, resolve_standoff
 
     nlp, matcher = load_nlp(lexicons)

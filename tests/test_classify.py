@@ -9,22 +9,10 @@ import pytest
 from spacy.language import Language
 
 from nlp.language.lexicon_match import LexiconMatcher
-from nlp.model.classify import (
-    LEXICON_COLUMNS,
-    RULES,
-    SentenceClassifier,
-    TrainConfig,
-    TrainReport,
-    best_thresholds,
-    combine,
-    evaluate,
-    lexicon_labels,
-    lexicon_matrix,
-    lexicon_only_predictions,
-    lexicon_tags,
-    prf,
-    train,
-)
+from nlp.model.classify import SentenceClassifier, lexicon_only_predictions
+from nlp.model.learning import TrainConfig, TrainReport, evaluate, train
+from nlp.model.lexicon_features import LEXICON_COLUMNS, lexicon_labels, lexicon_matrix, lexicon_tags
+from nlp.model.scoring import RULES, best_thresholds, combine, prf
 from nlp.model.training import Example, load_examples
 from nlp.records.codebook import CODEBOOK_LABELS
 
@@ -164,7 +152,7 @@ def test_lexicon_only_predictions(nlp: Language, lexicon_matcher: LexiconMatcher
 
 
 def test_calibration_is_increasing_lowers_the_brier_score_and_keeps_decisions() -> None:
-    from nlp.model.classify import best_thresholds, brier, calibrate, fit_calibration
+    from nlp.model.scoring import best_thresholds, brier, calibrate, fit_calibration
 
     rng = np.random.default_rng(0)
     truth = rng.random((400, 3)) < np.array([0.05, 0.2, 0.5])

@@ -6,8 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.model.classify import LEXICON_COLUMNS, TrainConfig
 from nlp.model.fitting import cross_fitted, grouped_oof, train_for_real
+from nlp.model.learning import TrainConfig
+from nlp.model.lexicon_features import LEXICON_COLUMNS
 from nlp.model.training import SCHEMES, Example
 from nlp.model.vocabulary import shared_vocabulary
 
@@ -108,7 +109,7 @@ def test_proper_names_never_enter_the_word_vocabulary() -> None:
 
 
 def test_fit_parts_applies_the_vocabulary_rules() -> None:
-    from nlp.model.classify import fit_parts
+    from nlp.model.learning import fit_parts
 
     texts = [
         "Le conseil désigne Monsieur Tanguy comme délégué",

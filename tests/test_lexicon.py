@@ -53,7 +53,7 @@ MEMO_SENTENCES = [
 def test_the_lemma_memo_changes_nothing_and_is_rebuilt_when_stale(
     nlp: Language, lexicon_matcher: LexiconMatcher, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from nlp.model.classify import lexicon_tags
+    from nlp.model.lexicon_features import lexicon_tags
 
     lexicons = load_lexicons(LEXICONS)
     memo = tmp_path / "cache" / "memo.json"

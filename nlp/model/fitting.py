@@ -16,7 +16,7 @@ sentences:
   *at the natural rate* is measured on the sentences of the random sample only.
 
 Everything is a pure function of its inputs; fitting itself is
-:func:`nlp.model.classify.fit_parts`.
+:func:`nlp.model.learning.fit_parts`.
 """
 
 from __future__ import annotations
@@ -29,23 +29,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from nlp.model.classify import (
+from nlp.model.classify import SentenceClassifier
+from nlp.model.evaluation import bootstrap_prf, grouped_folds
+from nlp.model.learning import TrainConfig, assemble, fit_parts, predict_parts
+from nlp.model.lexicon_features import is_fragment, lexicon_labels
+from nlp.model.scoring import (
     RULES,
-    SentenceClassifier,
-    TrainConfig,
-    assemble,
     best_thresholds,
     calibrate,
     combine,
     fit_calibration,
-    fit_parts,
-    is_fragment,
-    lexicon_labels,
-    predict_parts,
     prf,
     threshold_table,
 )
-from nlp.model.evaluation import bootstrap_prf, grouped_folds
 from nlp.model.training import SCHEMES, Example, label_matrix
 from nlp.records.codebook import CODEBOOK_LABELS
 
@@ -93,7 +89,7 @@ def grouped_oof(
         lex_real: lexicon matrix of ``real``.
         config: hyper-parameters (``folds`` folds).
         territories: territory of each real sentence, for the vocabulary rule of
-            :func:`nlp.model.classify.fit_parts`.
+            :func:`nlp.model.learning.fit_parts`.
     """
     groups = [document_of(ex) for ex in real]
     k = min(config.folds, len(set(groups)))
@@ -159,7 +155,7 @@ def cross_fitted(
     """Honest figures: fold *k* decided with thresholds and rule chosen on the others.
 
     Returns, per scheme: ``classifier`` / ``lexicon`` / ``combined`` P/R/F1 over every
-    real sentence (:func:`nlp.model.classify.prf`), ``bootstrap`` (per label and micro, with
+    real sentence (:func:`nlp.model.scoring.prf`), ``bootstrap`` (per label and micro, with
     document-bootstrap intervals) of the combined decisions, and ``natural`` (the same
     on the random sample only, when it has sentences).
     """

@@ -52,7 +52,8 @@ def test_tag_text_with_a_trained_model(tmp_path: Path, nlp, lexicon_matcher) -> 
     import typer
 
     from flows.model_cmds import register
-    from nlp.model.classify import TrainConfig, lexicon_matrix, lexicon_tags, train
+    from nlp.model.learning import TrainConfig, train
+    from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
     from nlp.model.registry import Registry
     from nlp.model.training import load_examples
 
