@@ -53,7 +53,7 @@ def evaluate(
 
 def evaluation_card(report: dict[str, Any]) -> str:
     """The model card of each training of an :func:`evaluate` report, in Markdown."""
-    from nlp.model.registry import model_card
+    from nlp.model.card import model_card
 
     parts = []
     for key, block in report.items():

@@ -148,28 +148,36 @@ def _sample_counts(real: Sequence[Example]) -> dict[str, int]:
     return counts
 
 
-def _agreement(path: Path) -> dict[str, Any]:
-    """Cohen's kappa per label between the two independent readings of ``path``."""
+def _agreement(*paths: Path) -> dict[str, Any]:
+    """Cohen's kappa per label between two independent readings of the same sentences.
+
+    Each file holds rows with a ``first`` and a ``second`` reading; a row may read only
+    some schemes (the full second reading of the real sentences covers the two core
+    schemes), so each scheme is measured on the rows that read it twice.
+    """
     import numpy as np
 
     from nlp.model.evaluation import cohen_kappa
     from nlp.model.training import read_jsonl
     from nlp.records.codebook import CODEBOOK_LABELS
 
-    if not path.is_file():
+    rows = [row for path in paths if path.is_file() for row in read_jsonl(path)]
+    if not rows:
         return {}
-    rows = list(read_jsonl(path))
     kappa: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
     for scheme, labels in CODEBOOK_LABELS.items():
+        read = [r for r in rows if scheme in r["first"] and scheme in r["second"]]
+        counts[scheme] = len(read)
         kappa[scheme] = {}
         for label in labels:
-            a = np.array([label in r["first"][scheme] for r in rows])
-            b = np.array([label in r["second"][scheme] for r in rows])
+            a = np.array([label in r["first"][scheme] for r in read])
+            b = np.array([label in r["second"][scheme] for r in read])
             kappa[scheme][label] = {
                 "kappa": cohen_kappa(a, b),
                 "positives": [int(a.sum()), int(b.sum())],
             }
-    return {"sentences": len(rows), "kappa": kappa}
+    return {"sentences": max(counts.values()), "sentences_per_scheme": counts, "kappa": kappa}
 
 
 def _comparison() -> dict[str, Any]:
@@ -222,8 +230,9 @@ def train_model(
         nlp.records.errors.NlpError: a broken lexicon file, an unusable registry...
     """
     from nlp.language.lexicon import load_lexicons
+    from nlp.model.card import model_card
     from nlp.model.learning import TrainConfig
-    from nlp.model.registry import ModelError, Registry, model_card
+    from nlp.model.registry import ModelError, Registry
     from nlp.model.training import data_fingerprint
 
     quiet_sklearn()
@@ -261,7 +270,9 @@ def train_model(
                 "skipped": data.real.skipped_reason,
                 "samples": _sample_counts(data.real.examples),
             },
-            "agreement": _agreement(real.with_name("agreement.jsonl")),
+            "agreement": _agreement(
+                real.with_name("agreement.jsonl"), real.with_name("core_readings.jsonl")
+            ),
             "comparison": _comparison(),
             "summary": summary,
         }

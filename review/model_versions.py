@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from nlp.model.registry import CARD_FILE, Registry, model_card
+from nlp.model.card import model_card
+from nlp.model.registry import CARD_FILE, Registry
 
 #: Figures of ``metrics.json`` compared between versions, with their French names.
 SUMMARY_FIGURES = {

@@ -12,10 +12,11 @@ import skops.io as sio
 from spacy.language import Language
 
 from nlp.language.lexicon_match import LexiconMatcher
+from nlp.model.card import model_card
 from nlp.model.classify import SentenceClassifier
 from nlp.model.learning import TrainConfig, train
 from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
-from nlp.model.registry import ModelError, Registry, load_bundle, model_card
+from nlp.model.registry import ModelError, Registry, load_bundle
 from nlp.model.training import load_examples
 
 TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"
