@@ -28,7 +28,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from flows.pipeline import SUMMARY_KEY, RunProgress, summary_markdown, worker_counts
+from flows.progress import RunProgress
+from flows.summary import SUMMARY_KEY, summary_markdown
+from flows.workers import worker_counts
 from tests.pdfgen import text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME, free_port, static_site, stop_group
 

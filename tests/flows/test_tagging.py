@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.pipeline import DEFAULT_LEXICONS, tag_one
+from flows.defaults import DEFAULT_LEXICONS
 from flows.tagging import TaggerPool
+from flows.tasks import tag_one
 from nlp.model.tagging import lexicon_fingerprint
 from nlp.results.store import pages_path
 
