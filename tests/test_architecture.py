@@ -115,6 +115,21 @@ def test_no_import_cycles_between_library_modules() -> None:
     assert import_cycles(ROOT / "nlp") == []
 
 
+def test_flows_never_import_the_commands_and_have_no_cycles() -> None:
+    """Commands call flows, never the reverse: no module of ``flows`` outside
+    ``flows.commands`` imports from it, and ``flows`` has no import cycle."""
+    names = module_names(ROOT / "flows")
+    upward = [
+        module
+        for module, path in names.items()
+        if not module.startswith("flows.commands")
+        and any(name.startswith("flows.commands") for name in imported(module, path))
+    ]
+    assert upward == []
+    # a module importing itself by name (flows.deployments under ``-m``) is no cycle
+    assert [c for c in import_cycles(ROOT / "flows") if len(set(c)) > 1] == []
+
+
 def test_the_checks_find_an_upward_import_a_flat_module_and_a_cycle(tmp_path: Path) -> None:
     files = {
         "lib/__init__.py": "",
@@ -135,7 +150,7 @@ def test_the_checks_find_an_upward_import_a_flat_module_and_a_cycle(tmp_path: Pa
 
 
 def test_every_cli_command_has_help_and_is_in_the_readme() -> None:
-    from flows.cli import app
+    from flows.commands.app import app
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in app.registered_commands:

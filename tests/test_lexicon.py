@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from spacy.language import Language
 from typer.testing import CliRunner
 
-from flows.lexicon_cmds import app as lexicon_app
-from flows.lexicon_cmds import evaluation_only_globs
+from flows.commands.lexicon import app as lexicon_app
+from flows.commands.lexicon import evaluation_only_globs
 from nlp.extract.document import Page
 from nlp.language.lexicon import load_lexicon, load_lexicons
 from nlp.language.lexicon_curation import MIN_ENTRIES

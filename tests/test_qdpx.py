@@ -24,7 +24,7 @@ import typer
 from lxml import etree
 from typer.testing import CliRunner
 
-from flows.export_cmds import register
+from flows.commands.export import register
 from nlp.language.lexicon import load_lexicons
 from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.results.qdpx import ExportSummary, export_qdpx

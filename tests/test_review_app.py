@@ -20,7 +20,7 @@ import typer
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from flows.review_cmd import register, streamlit_command
+from flows.commands.review import register, streamlit_command
 from nlp.annotation.judgement import Judgement
 from nlp.annotation.store import AnnotationStore
 from nlp.model.registry import Registry
@@ -391,7 +391,7 @@ def test_review_command_without_streamlit_says_which_extra_to_install(tmp_path: 
 
     code = (
         "import sys; sys.modules['streamlit'] = None\n"  # as in a venv without the extra
-        "from flows.cli import app\n"
+        "from flows.commands.app import app\n"
         f"app(['review', '--out', {str(tmp_path)!r}])"
     )
     done = subprocess.run(

@@ -12,7 +12,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from flows.review_cmd import register
+from flows.commands.review import register
 from nlp.records.netaddr import is_loopback
 from review.auth import check_password, hash_password, login_mode, read_secrets
 from tests.review_fixtures import CORPUS, ROOT, review_run

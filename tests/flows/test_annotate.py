@@ -23,7 +23,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.annotate_cmds import annotate_app, register
+from flows.commands.annotate import annotate_app, register
 from flows.training_data import predicted_labels
 from nlp.annotation.active import sentence_uncertainty
 from nlp.annotation.store import AnnotationStore, store_url
@@ -93,7 +93,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory, prefect_api: dict[str, str]) 
     env = {**os.environ, **prefect_api}
     export = subprocess.run(
         [
-            sys.executable, "-m", "flows.annotate_cmds", "annotate", "export",
+            sys.executable, "-m", "flows.commands.annotate", "annotate", "export",
             "--corpus", str(ROOT / "corpus"), "--out", str(out), "--n", "30",
             "--per-document", "4", "--to", str(prefix), "--workers", "1", "--no-train",
         ],

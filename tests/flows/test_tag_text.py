@@ -21,7 +21,14 @@ LINES = [
 
 def test_tag_text_on_an_empty_models_folder_uses_the_shipped_model(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "flows.model_cmds", "tag-text", "--models", str(tmp_path / "none")],
+        [
+            sys.executable,
+            "-m",
+            "flows.commands.model",
+            "tag-text",
+            "--models",
+            str(tmp_path / "none"),
+        ],
         input="\n".join(LINES) + "\n",
         cwd=ROOT,
         capture_output=True,
@@ -51,7 +58,7 @@ def test_tag_text_on_an_empty_models_folder_uses_the_shipped_model(tmp_path: Pat
 def test_tag_text_with_a_trained_model(tmp_path: Path, nlp, lexicon_matcher) -> None:
     import typer
 
-    from flows.model_cmds import register
+    from flows.commands.model import register
     from nlp.model.learning import TrainConfig, train
     from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
     from nlp.model.registry import Registry
@@ -103,7 +110,7 @@ def test_parallel_workers_give_the_same_output_in_the_same_order(
         target = tmp_path / f"out-{workers}.jsonl"
         result = subprocess.run(
             [
-                *(sys.executable, "-m", "flows.model_cmds", "tag-text", "--in", str(source)),
+                *(sys.executable, "-m", "flows.commands.model", "tag-text", "--in", str(source)),
                 *("--out", str(target), "--models", str(trained_models)),
                 *("--workers", str(workers)),
             ],

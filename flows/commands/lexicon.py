@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.defaults import DEFAULT_LEXICONS
 from flows.tagging import lemma_memo
 from nlp.extract.document import Page
 from nlp.records.errors import LexiconError
@@ -37,7 +38,6 @@ if TYPE_CHECKING:  # spaCy is imported only by the commands that need it
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
-DEFAULT_LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 
 LexiconsOption = Annotated[Path, typer.Option("--lexicons", help="Folder of lexicon YAML files.")]
 CorpusOption = Annotated[

@@ -22,15 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.console import fail, setup_logging
-from flows.defaults import (
-    DEFAULT_CORPUS,
-    DEFAULT_HELDOUT,
-    DEFAULT_LEXICONS,
-    DEFAULT_REAL,
-    DEFAULT_TRAIN,
-)
-from flows.model_cmds import (
+from flows.commands.model import (
     COption,
     CorpusOption,
     FoldsOption,
@@ -42,6 +34,14 @@ from flows.model_cmds import (
     TrainOption,
     WithRealOption,
     exit_not_promoted,
+)
+from flows.console import fail, setup_logging
+from flows.defaults import (
+    DEFAULT_CORPUS,
+    DEFAULT_HELDOUT,
+    DEFAULT_LEXICONS,
+    DEFAULT_REAL,
+    DEFAULT_TRAIN,
 )
 from flows.train import NotPromotedError, retrain
 from flows.training_data import StoreUnavailableError, open_store
@@ -345,7 +345,7 @@ def register(app: typer.Typer) -> None:
 
 
 def main() -> None:
-    """Run these commands on their own (``python -m flows.annotate_cmds``)."""
+    """Run these commands on their own (``python -m flows.commands.annotate``)."""
     app = typer.Typer(no_args_is_help=True, add_completion=False)
     register(app)
     app()

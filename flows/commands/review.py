@@ -15,11 +15,12 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from flows.defaults import ROOT
 from nlp.ingest.corpus import corpus_location
 from nlp.records.netaddr import is_loopback
 from review.auth import HOW_TO, hash_password, login_mode, read_secrets
 
-APP_SCRIPT = Path(__file__).resolve().parents[1] / "review" / "app.py"
+APP_SCRIPT = ROOT / "review" / "app.py"
 
 
 def _fail(message: str) -> NoReturn:

@@ -15,12 +15,11 @@ from typing import Annotated
 
 import typer
 
+from flows.defaults import DEFAULT_LEXICONS
 from nlp.ingest.corpus import corpus_location
 from nlp.records.errors import NlpError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
-
-DEFAULT_LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
 
 
 def _fail(message: str) -> None:

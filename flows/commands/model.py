@@ -273,7 +273,7 @@ def register(app: typer.Typer) -> None:
 
 
 def main() -> None:
-    """Run these commands on their own (``python -m flows.model_cmds``)."""
+    """Run these commands on their own (``python -m flows.commands.model``)."""
     app = typer.Typer(no_args_is_help=True, add_completion=False)
     register(app)
     app()
