@@ -87,7 +87,7 @@ def test_schema(records: list[dict[str, Any]]) -> None:
     for rec in records:
         assert set(rec) == KEYS, rec.get("id")
         assert "text" not in rec
-        assert re.fullmatch(r"r-\d{4}", rec["id"])
+        assert re.fullmatch(r"r-\d{4,}", rec["id"])
         assert re.fullmatch(r"[0-9a-f]{64}", rec["doc_sha256"])
         assert re.fullmatch(r"pdf/[\w.-]+\.pdf", rec["file"])
         assert isinstance(rec["page"], int) and rec["page"] >= 1
@@ -174,18 +174,24 @@ def test_double_annotation_agreement(records: list[dict[str, Any]]) -> None:
     hashes = {r["sentence_hash"] for r in records}
     final = {r["sentence_hash"]: r["labels"] for r in records}
     for row in rows:
-        assert set(row) == {"sentence_hash", "first", "second", "final"}
+        assert set(row) - {"third"} == {"sentence_hash", "first", "second", "final"}
         assert row["sentence_hash"] in hashes
         assert final[row["sentence_hash"]] == row["final"]
         for scheme in SCHEMES:
-            # the adjudicated set settles a disagreement; an agreement stands as it is
-            if row["first"][scheme] == row["second"][scheme]:
-                assert row["final"][scheme] == row["first"][scheme]
+            # an agreement stands as it is; a disagreement is settled by an adjudicated
+            # reading of the whole set (earlier rounds) or, label by label, by the
+            # majority with a third blind reading
+            if set(row["first"][scheme]) == set(row["second"][scheme]):
+                assert set(row["final"][scheme]) == set(row["first"][scheme])
+            elif "third" in row:
+                for label in SCHEMES[scheme]:
+                    votes = [label in row[k][scheme] for k in ("first", "second", "third")]
+                    assert (label in row["final"][scheme]) == (sum(votes) >= 2)
     for scheme in ("public_value", "coproduction"):
         for label in SCHEMES[scheme]:
             a = [label in r["first"][scheme] for r in rows]
             b = [label in r["second"][scheme] for r in rows]
-            if min(sum(a), sum(b)) >= 3:
+            if min(sum(a), sum(b)) >= 10:
                 assert kappa(a, b) >= 0.5, (scheme, label)
 
 
