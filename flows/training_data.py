@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
     from nlp.annotation.store import AnnotationStore
     from nlp.language.lexicon_match import LexiconMatcher
-    from nlp.model.training import Example, Resolution
+    from nlp.model.standoff import Resolution
+    from nlp.model.training import Example
 
 
 class StoreUnavailableError(NlpError):
@@ -70,7 +71,8 @@ def prepare(
     that are skipped or unresolved are said on stderr.
     """
     from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
-    from nlp.model.training import Resolution, load_examples, load_standoff, resolve_standoff
+    from nlp.model.standoff import Resolution, load_standoff, resolve_standoff
+    from nlp.model.training import load_examples
 
     nlp, matcher = load_nlp(lexicons)
     data = TrainingData(nlp, matcher, load_examples(train), load_examples(heldout), Resolution())

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nlp.model.standoff import load_standoff, resolve_standoff
 from nlp.model.training import (
     SCHEMES,
     Example,
@@ -20,8 +21,6 @@ from nlp.model.training import (
     iterative_folds,
     kfold_indices,
     load_examples,
-    load_standoff,
-    resolve_standoff,
     sentence_hash,
 )
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import pandas as pd
 
 from nlp.annotation.active import evaluation_only, is_evaluation_only
-from nlp.model.training import load_standoff, sentence_hash
+from nlp.model.standoff import load_standoff
+from nlp.model.training import sentence_hash
 
 HERE = Path(__file__).resolve().parent
 
