@@ -1,4 +1,4 @@
-"""Tests of nlp.ingest.pull against a real HTTP server started on 127.0.0.1.
+"""Tests of a pull (nlp.ingest: pull, sources, fetch, atomic) against a real HTTP server.
 
 The server (stdlib ``ThreadingHTTPServer`` in a thread) serves tiny real PDFs made
 with reportlab, plus every misbehaviour the puller must survive: 5xx, a slow
@@ -31,18 +31,17 @@ from hypothesis import strategies as st
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from nlp.ingest.corpus import MANIFEST_COLUMNS
+from nlp.ingest.fetch import STATUSES
 from nlp.ingest.pull import (
-    MANIFEST_COLUMNS,
     MANIFEST_NAME,
     STATE_NAME,
-    STATUSES,
     USER_AGENT,
     PullResult,
     format_summary,
     pull_sources,
-    read_sources,
-    safe_filename,
 )
+from nlp.ingest.sources import read_sources, safe_filename
 from nlp.records.errors import ManifestError
 
 SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.pdf")

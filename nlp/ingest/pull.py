@@ -1,59 +1,41 @@
 """Pull PDFs listed by URL into a folder that is itself a corpus.
 
-``pull_sources`` reads a CSV of URLs (the corpus manifest columns, with ``url``
-in place of or next to ``file``), downloads each document into a folder and
-writes ``manifest.csv`` there, so the folder can be analysed like ``corpus/``.
-It is meant to be re-run: every URL's ETag / Last-Modified is remembered in
+``pull_sources`` reads a sources CSV (:mod:`nlp.ingest.sources`: the corpus manifest
+columns, with ``url`` in place of or next to ``file``), downloads each document into a
+folder (one download and its rules: :mod:`nlp.ingest.fetch`) and writes
+``manifest.csv`` there, so the folder can be analysed like ``corpus/``. It is meant to
+be re-run: every URL's ETag / Last-Modified is remembered in
 ``<folder>/.valpub-pull.json`` and sent back, and a ``304`` (or a body that is
-byte-identical to the file already saved) leaves the file untouched.
-
-Robustness rules, each one tested in ``tests/test_pull.py``:
-
-* one failing URL never stops the others: every row ends with a
-  :class:`PullResult` whose ``status`` belongs to :data:`STATUSES`;
-* time-outs on connect and on each read, plus an optional whole-download
-  ``deadline`` (a server trickling bytes defeats per-read time-outs);
-* retries with exponential back-off on 5xx, time-outs and connection errors,
-  never on 4xx;
-* the body is read as a stream and reading stops as soon as it exceeds
-  ``max_bytes`` or as soon as its first 1024 bytes show it is not a PDF;
-* the saved name comes only from the URL's last path segment, reduced to
-  ``[A-Za-z0-9._-]`` with a hash of the URL appended (``Content-Disposition``
-  is ignored), and the resolved path is checked to be directly inside the folder;
-* files are written to a temporary file in the folder, fsynced, then renamed
-  with ``os.replace``: no half-written file ever has its final name, and a
-  failed download leaves nothing behind. The state file and the manifest are
-  written the same way.
+byte-identical to the file already saved) leaves the file untouched. One failing URL
+never stops the others: every row ends with a :class:`PullResult` whose ``status``
+belongs to :data:`~nlp.ingest.fetch.STATUSES`. Each saved path is checked to be
+directly inside the folder, and the state file and the manifest are written
+atomically like the documents (:mod:`nlp.ingest.atomic`). Each of these rules is
+tested in ``tests/test_pull.py``.
 
 Two runs must not pull into the same folder at the same time (there is no lock).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 import io
 import json
 import logging
-import os
-import re
-import tempfile
-import time
-import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Final, Literal
-from urllib.parse import unquote, urlsplit
+from typing import Any, Final
 
 import httpx
 
+from nlp.ingest.atomic import atomic_write_text, remove_stale_temps
 from nlp.ingest.corpus import MANIFEST_COLUMNS
+from nlp.ingest.fetch import STATUSES, PullStatus, describe, fetch
+from nlp.ingest.sources import SAFE_NAME, SourceRow, read_sources, safe_filename, url_problem
 from nlp.records.errors import ManifestError
-from nlp.records.files import file_sha256
 from nlp.records.spreadsheet import safe_cell
 
 logger = logging.getLogger(__name__)
@@ -63,27 +45,15 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
-    "MANIFEST_COLUMNS",
     "MANIFEST_NAME",
     "OK_STATUSES",
-    "SOURCE_COLUMNS",
     "STATE_NAME",
-    "STATUSES",
     "USER_AGENT",
     "PullResult",
-    "PullStatus",
-    "SourceRow",
     "format_summary",
     "pull_sources",
-    "read_sources",
-    "safe_filename",
 ]
 
-
-SOURCE_COLUMNS: Final[tuple[str, ...]] = ("url", *MANIFEST_COLUMNS)
-"""Columns a sources CSV may have; only ``url`` is required. ``file`` is accepted
-(so a manifest with an added ``url`` column works) but never used to name the saved
-file: the name is always derived from the URL."""
 
 MANIFEST_NAME: Final = "manifest.csv"
 STATE_NAME: Final = ".valpub-pull.json"
@@ -93,64 +63,10 @@ DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_RETRIES: Final = 3
 DEFAULT_BACKOFF: Final = 0.5
 DEFAULT_MAX_BYTES: Final = 200 * 2**20
-MAX_BACKOFF: Final = 30.0  # a single wait between two attempts never exceeds this
-PDF_MAGIC: Final = b"%PDF-"
-MAGIC_WINDOW: Final = 1024  # "%PDF-" must start within the first 1024 bytes (ISO 32000 tolerance)
-_CHUNK: Final = 64 * 1024
-_STEM_MAX: Final = 80
-_HASH_LEN: Final = 10
-_TMP_PREFIX: Final = ".valpub-pull-"
-_TMP_SUFFIX: Final = ".part"
-_STALE_TMP_SECONDS: Final = 3600.0
 _STATE_VERSION: Final = 1
-
-PullStatus = Literal[
-    "downloaded",
-    "unchanged",
-    "not_pdf",
-    "too_large",
-    "http_error",
-    "timeout",
-    "connection_error",
-    "invalid",
-    "failed",
-]
-
-STATUSES: Final[Mapping[str, str]] = {
-    "downloaded": "a new or changed PDF was saved",
-    "unchanged": "the server answered 304 Not Modified, or sent the bytes already saved; "
-    "the file was not rewritten",
-    "not_pdf": "the body does not start with %PDF- within its first 1024 bytes (an HTML page, …)",
-    "too_large": "the body (or its announced Content-Length) exceeds max_bytes; reading stopped",
-    "http_error": "a 4xx, or a 5xx still there after the retries (http_status holds the code)",
-    "timeout": "connecting or reading took longer than the time-out, after the retries",
-    "connection_error": "refused or reset connection, DNS failure, body cut short (after retries)",
-    "invalid": "a bad sources row: no url, not http(s), malformed, or a duplicate url",
-    "failed": "any other error (disk full, unexpected exception); reason says which",
-}
-"""The status vocabulary of :class:`PullResult`, with what each status means."""
 
 OK_STATUSES: Final[frozenset[str]] = frozenset({"downloaded", "unchanged"})
 """Statuses after which the document is in the folder and listed in its manifest."""
-
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.pdf")
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One data row of a sources CSV.
-
-    Attributes:
-        line: 1-based line of the CSV where the row starts (the header is line 1).
-        url: the URL, stripped of surrounding blanks (may be empty: the row is then invalid).
-        fields: the manifest columns present in the CSV header, with their stripped values.
-        problem: why the row cannot be used as it stands (too many cells), else ``None``.
-    """
-
-    line: int
-    url: str
-    fields: Mapping[str, str] = field(default_factory=dict)
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,199 +101,15 @@ class PullResult:
         return self.status in OK_STATUSES
 
 
-# --------------------------------------------------------------------------- sources
-
-
-def read_sources(path: Path) -> list[SourceRow]:
-    """Read a sources CSV (UTF-8, a BOM is tolerated) into rows.
-
-    The header must contain ``url`` and only columns of :data:`SOURCE_COLUMNS`,
-    each once: a misspelt column would otherwise silently drop metadata. Bad
-    *rows* do not raise: they come back with ``problem`` set or an empty ``url``
-    and become ``invalid`` results, so one bad line never blocks the others.
-    Blank lines are skipped.
-
-    Args:
-        path: the CSV file.
-
-    Returns:
-        The data rows, in file order.
-
-    Raises:
-        ManifestError: the file cannot be read, is not UTF-8, or its header is bad.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ManifestError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise ManifestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise ManifestError(path, f"unreadable CSV header: {exc}", 1) from exc
-    if header is None or not any(cell.strip() for cell in header):
-        raise ManifestError(path, "empty file: a header line with a 'url' column is expected", 1)
-    columns = [cell.strip() for cell in header]
-    _check_header(path, columns)
-    rows: list[SourceRow] = []
-    start = reader.line_num + 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            problem = None
-            if len(cells) > len(columns):
-                problem = f"{len(cells)} cells for {len(columns)} columns"
-            values = {
-                col: (cells[i].strip() if i < len(cells) else "") for i, col in enumerate(columns)
-            }
-            url = values.pop("url")
-            rows.append(SourceRow(line=line, url=url, fields=values, problem=problem))
-    except csv.Error as exc:
-        raise ManifestError(path, f"malformed CSV: {exc}", reader.line_num) from exc
-    return rows
-
-
-def _check_header(path: Path, columns: Sequence[str]) -> None:
-    """Raise ManifestError unless the header is a valid sources header."""
-    duplicated = sorted(col for col, n in Counter(columns).items() if n > 1)
-    if duplicated:
-        raise ManifestError(path, f"duplicated column(s): {', '.join(duplicated)}", 1)
-    unknown = [col for col in columns if col not in SOURCE_COLUMNS]
-    if unknown:
-        raise ManifestError(
-            path,
-            f"unknown column(s) {', '.join(repr(c) for c in unknown)}; "
-            f"allowed: {', '.join(SOURCE_COLUMNS)}",
-            1,
-        )
-    if "url" not in columns:
-        raise ManifestError(path, "no 'url' column in the header", 1)
-
-
-def _url_problem(url: str) -> str | None:
-    """Say why ``url`` cannot be fetched, or return None if it looks fetchable."""
-    if not url:
-        return "no url"
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
-        return "the url contains blanks or control characters"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
-    except ValueError as exc:
-        return f"malformed url: {exc}"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"not an http(s) url (scheme {parts.scheme!r})" if parts.scheme else "no scheme"
-    if not host:
-        return "no host in the url"
-    try:
-        httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        return f"malformed url: {exc}"
-    return None
-
-
-# --------------------------------------------------------------------------- names
-
-
-def safe_filename(url: str) -> str:
-    r"""Derive a file name that is safe on any file system from a URL.
-
-    Only the last non-empty segment of the URL's path is used (never a query,
-    a header or a ``file`` column). It is percent-decoded, folded to ASCII
-    (``délibération`` → ``deliberation``), every other character becomes ``_``,
-    leading and trailing dots, dashes and underscores are dropped (no hidden
-    file, no ``..``), a trailing ``.pdf`` is removed, the stem is cut to 80
-    characters, and ``-<10 hex digits of sha256(url)>.pdf`` is appended so two
-    URLs ending in ``rapport.pdf`` do not collide.
-
-    Args:
-        url: the URL as written in the sources.
-
-    Returns:
-        A name matching ``[A-Za-z0-9][A-Za-z0-9._-]*\.pdf``.
-    """
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        path = ""
-    segments = [seg for seg in path.split("/") if seg]
-    raw = unquote(segments[-1], errors="replace") if segments else ""
-    folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", folded)
-    stem = re.sub(r"(?i)\.pdf$", "", stem.strip("._-"))
-    stem = stem[:_STEM_MAX].strip("._-") or "document"
-    digest = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_LEN]
-    return f"{stem}-{digest}.pdf"
-
-
 def _target(into: Path, name: str) -> Path:
     """Return ``into / name`` after checking it resolves to a direct child of ``into``."""
-    if not _SAFE_NAME.fullmatch(name):
+    if not SAFE_NAME.fullmatch(name):
         raise ValueError(f"unsafe file name {name!r}")
     root = into.resolve()
     target = (root / name).resolve()
     if target.parent != root:
         raise ValueError(f"{name!r} resolves outside {root}")
     return target
-
-
-# --------------------------------------------------------------------------- atomic files
-
-
-@contextlib.contextmanager
-def _temp_in(directory: Path) -> Iterator[tuple[IO[bytes], Path]]:
-    """Open a temporary file in ``directory``; it is deleted unless renamed away."""
-    fd, name = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=directory)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle, tmp
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _commit(handle: IO[bytes], tmp: Path, final: Path) -> None:
-    """Flush and fsync ``handle``, then rename ``tmp`` to ``final`` atomically."""
-    handle.flush()
-    os.fsync(handle.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` (UTF-8) so that readers see the old or the new file."""
-    with _temp_in(path.parent) as (handle, tmp):
-        handle.write(text.encode("utf-8"))
-        _commit(handle, tmp, path)
-
-
-def _remove_stale_temps(into: Path) -> None:
-    """Delete temporary files an interrupted (killed) earlier run left behind."""
-    now = time.time()
-    for tmp in into.glob(f"{_TMP_PREFIX}*{_TMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            if now - tmp.stat().st_mtime > _STALE_TMP_SECONDS:
-                tmp.unlink()
-                logger.warning("removed %s, left behind by an interrupted pull", tmp)
 
 
 # --------------------------------------------------------------------------- state
@@ -404,7 +136,7 @@ def _load_state(path: Path) -> dict[str, dict[str, Any]]:
 def _save_state(path: Path, state: Mapping[str, Mapping[str, Any]]) -> None:
     """Write the per-URL state atomically."""
     payload = {"version": _STATE_VERSION, "urls": dict(sorted(state.items()))}
-    _atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
 # --------------------------------------------------------------------------- manifest
@@ -464,195 +196,7 @@ def _write_manifest(
     writer.writeheader()
     for name in sorted(rows):
         writer.writerow({col: safe_cell(rows[name].get(col, "")) for col in columns})
-    _atomic_write_text(path, buffer.getvalue())
-
-
-# --------------------------------------------------------------------------- fetching
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """The end of one attempt; ``retry`` says whether another attempt may help."""
-
-    status: PullStatus
-    reason: str
-    retry: bool = False
-    http_status: int | None = None
-    path: Path | None = None
-    size: int = 0
-    sha256: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-class _DeadlineExceededError(Exception):
-    """The whole download took longer than the deadline."""
-
-
-def _conditional_headers(entry: Mapping[str, Any] | None, target: Path) -> dict[str, str]:
-    """Validators to send back, only when the file they describe is still there."""
-    if not entry or not target.is_file():
-        return {}
-    headers: dict[str, str] = {}
-    if isinstance(entry.get("etag"), str):
-        headers["If-None-Match"] = entry["etag"]
-    if isinstance(entry.get("last_modified"), str):
-        headers["If-Modified-Since"] = entry["last_modified"]
-    return headers
-
-
-def _fetch_once(
-    client: httpx.Client,
-    url: str,
-    target: Path,
-    entry: Mapping[str, Any] | None,
-    *,
-    timeout: float,
-    max_bytes: int,
-    deadline: float | None,
-    user_agent: str | None,
-) -> _Outcome:
-    """Send one GET and act on its answer; transport errors propagate to the caller."""
-    headers = _conditional_headers(entry, target)
-    if user_agent:
-        headers["User-Agent"] = user_agent
-    started = time.monotonic()
-    with client.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as resp:
-        code = resp.status_code
-        etag = resp.headers.get("ETag")
-        last_modified = resp.headers.get("Last-Modified")
-        phrase = f"HTTP {code} {resp.reason_phrase}".strip()
-        if code == 304 and headers.keys() & {"If-None-Match", "If-Modified-Since"} and entry:
-            size = target.stat().st_size
-            return _Outcome(
-                "unchanged",
-                "304 Not Modified",
-                http_status=code,
-                path=target,
-                size=size,
-                sha256=entry.get("sha256") if isinstance(entry.get("sha256"), str) else None,
-                etag=etag or entry.get("etag"),
-                last_modified=last_modified or entry.get("last_modified"),
-            )
-        if code >= 500:
-            return _Outcome("http_error", phrase, retry=True, http_status=code)
-        if not 200 <= code < 300 or code in (204, 205, 206):
-            return _Outcome("http_error", phrase, http_status=code)
-        announced = resp.headers.get("Content-Length", "").strip()
-        if announced.isdigit() and int(announced) > max_bytes:
-            return _Outcome(
-                "too_large",
-                f"Content-Length {int(announced)} exceeds the limit of {max_bytes} bytes",
-                http_status=code,
-            )
-        content_type = resp.headers.get("Content-Type", "no Content-Type")
-        with _temp_in(target.parent) as (handle, tmp):
-            digest = hashlib.sha256()
-            size = 0
-            head = b""
-            checked = False
-            for chunk in resp.iter_bytes():
-                if deadline is not None and time.monotonic() - started > deadline:
-                    raise _DeadlineExceededError(f"download not finished after {deadline:g} s")
-                size += len(chunk)
-                if size > max_bytes:
-                    return _Outcome(
-                        "too_large",
-                        f"body exceeds the limit of {max_bytes} bytes; reading stopped",
-                        http_status=code,
-                    )
-                if not checked:
-                    head += chunk[: MAGIC_WINDOW - len(head)]
-                    if len(head) >= MAGIC_WINDOW:
-                        checked = True
-                        if PDF_MAGIC not in head:
-                            return _not_pdf(head, content_type, code)
-                digest.update(chunk)
-                handle.write(chunk)
-            if not checked and PDF_MAGIC not in head:
-                return _not_pdf(head, content_type, code)
-            sha = digest.hexdigest()
-            common: dict[str, Any] = {
-                "http_status": code,
-                "path": target,
-                "size": size,
-                "sha256": sha,
-                "etag": etag,
-                "last_modified": last_modified,
-            }
-            if target.is_file() and file_sha256(target) == sha:
-                return _Outcome(
-                    "unchanged", "same bytes as the saved file; not rewritten", **common
-                )
-            _commit(handle, tmp, target)
-            return _Outcome("downloaded", f"{size} bytes", **common)
-
-
-def _not_pdf(head: bytes, content_type: str, code: int) -> _Outcome:
-    """The outcome for a body that does not start like a PDF."""
-    what = "empty body" if not head else f"no %PDF- in the first {len(head)} bytes"
-    return _Outcome("not_pdf", f"{what} ({content_type})", http_status=code)
-
-
-def _fetch(
-    client: httpx.Client,
-    url: str,
-    target: Path,
-    entry: Mapping[str, Any] | None,
-    *,
-    timeout: float,
-    retries: int,
-    backoff: float,
-    max_bytes: int,
-    deadline: float | None,
-    user_agent: str | None,
-) -> tuple[_Outcome, int]:
-    """Fetch ``url`` with retries; return the last outcome and the number of attempts."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            outcome = _fetch_once(
-                client,
-                url,
-                target,
-                entry,
-                timeout=timeout,
-                max_bytes=max_bytes,
-                deadline=deadline,
-                user_agent=user_agent,
-            )
-        except (httpx.TimeoutException, _DeadlineExceededError) as exc:
-            outcome = _Outcome("timeout", _describe(exc) or "timed out", retry=True)
-        except httpx.UnsupportedProtocol as exc:  # e.g. a redirect to ftp:
-            outcome = _Outcome("failed", f"unsupported protocol: {_describe(exc)}")
-        except httpx.TooManyRedirects as exc:
-            outcome = _Outcome("http_error", f"too many redirects: {_describe(exc)}")
-        except httpx.RemoteProtocolError as exc:
-            outcome = _Outcome(
-                "connection_error", f"body cut short or bad HTTP: {_describe(exc)}", retry=True
-            )
-        except httpx.TransportError as exc:
-            outcome = _Outcome("connection_error", _describe(exc) or type(exc).__name__, retry=True)
-        if not outcome.retry or attempt > retries:
-            return outcome, attempt
-        wait = min(backoff * 2 ** (attempt - 1), MAX_BACKOFF)
-        logger.info(
-            "%s: %s (%s); attempt %d of %d in %.2f s",
-            url,
-            outcome.status,
-            outcome.reason,
-            attempt + 1,
-            retries + 1,
-            wait,
-        )
-        time.sleep(wait)
-
-
-def _describe(exc: BaseException) -> str:
-    """A one-line description of an exception."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    atomic_write_text(path, buffer.getvalue())
 
 
 def _pull_row(
@@ -667,10 +211,10 @@ def _pull_row(
     try:
         target = _target(into, safe_filename(url))
         entry = state.get(url)
-        outcome, attempts = _fetch(client, url, target, entry, **options)
+        outcome, attempts = fetch(client, url, target, entry, **options)
     except Exception as exc:  # one bad row must never stop the batch
         logger.exception("%s: unexpected error", url)
-        return PullResult(url, "failed", None, _describe(exc), line=row.line)
+        return PullResult(url, "failed", None, describe(exc), line=row.line)
     result = PullResult(
         url=url,
         status=outcome.status,
@@ -754,7 +298,7 @@ def pull_sources(
     columns, manifest = _read_manifest(manifest_path)
     state_path = into / STATE_NAME
     state = _load_state(state_path)
-    _remove_stale_temps(into)
+    remove_stale_temps(into)
 
     own_client = client is None
     http = client or httpx.Client(
@@ -773,7 +317,7 @@ def pull_sources(
     seen: dict[str, int] = {}
     try:
         for row in rows:
-            problem = row.problem or _url_problem(row.url)
+            problem = row.problem or url_problem(row.url)
             if problem is None and row.url in seen:
                 problem = f"duplicate of line {seen[row.url]}"
             if problem is not None:
