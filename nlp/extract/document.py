@@ -3,9 +3,10 @@
 This module owns the document level: checking a file before opening it, opening it
 (empty password for "encrypted but readable" files) with the chosen reader
 (:mod:`nlp.extract.page_source`: pdfplumber by default, or pdfium), streaming its
-pages through the running-header filter and the text assembly of :mod:`nlp.extract.layout`,
-and classifying what went wrong. :class:`nlp.extract.process.Extractor` runs the work
-in a child process that it kills when a document exceeds its time limit.
+pages through the page geometry of :mod:`nlp.extract.layout`, the running-header
+filter and the paragraph assembly of :mod:`nlp.extract.paragraphs`, and classifying
+what went wrong. :class:`nlp.extract.process.Extractor` runs the work in a child
+process that it kills when a document exceeds its time limit.
 
 Statuses (the ``status`` of :class:`DocumentReport`) form a closed vocabulary:
 :data:`STATUSES` maps each to what it means.
@@ -21,8 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from nlp.extract.layout import Line, PageLayout, assemble_text, line_words
+from nlp.extract.layout import Line, PageLayout
 from nlp.extract.page_source import EXTRACTOR_CHOICES, PageSource
+from nlp.extract.paragraphs import assemble_text, line_words
 from nlp.extract.textclean import (
     RunningLineFilter,
     is_page_number,

@@ -2,9 +2,10 @@
 
 Owns column detection (vertical gutters, with full-width titles between column
 bands), tables (each cell becomes its own line), footnote calls (small raised digits,
-dropped so they do not glue onto words) and the join of lines into paragraphs. It
-reads a ``pdfplumber.page.Page`` but never opens or closes files: that is
-:mod:`nlp.extract.document`'s job.
+dropped so they do not glue onto words) and the marking of lines in the top and
+bottom margin zones. Joining the lines into paragraphs is left to
+:mod:`nlp.extract.paragraphs`. It reads a ``pdfplumber.page.Page`` but never opens or
+closes files: that is :mod:`nlp.extract.document`'s job.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.extract.textclean import is_bullet_line, join_hyphenated, normalize_chars, words_of
+from nlp.extract.textclean import continue_line, normalize_chars
 
 #: Minimum width (points) of an empty vertical band to be a column gutter.
 DEFAULT_MIN_GUTTER = 5.0
@@ -87,69 +88,6 @@ def page_layout(page: Any, margin_zone: float = DEFAULT_MARGIN_ZONE) -> PageLayo
     return PageLayout(lines, n_chars, coverage, len(gutters) + 1)
 
 
-def assemble_text(lines: Sequence[Line], vocabulary: Counter[str] | None = None) -> str:
-    """Join lines into page text: one paragraph, heading, bullet item or cell per line.
-
-    Lines of one paragraph are joined with a space, or without the hyphen when a
-    word was cut at the line end (see :func:`nlp.extract.textclean.join_hyphenated`).
-    """
-    gaps = [
-        b.top - a.bottom
-        for a, b in itertools.pairwise(lines)
-        if a.block == b.block and not a.cell and not b.cell and b.top > a.bottom - 1
-    ]
-    median_gap = statistics.median(gaps) if gaps else 2.0
-    out: list[str] = []
-    current = ""
-    prev: Line | None = None
-    for line in lines:
-        text = line.text
-        if prev is not None and current and not _breaks(prev, line, median_gap):
-            current = continue_line(current, text, vocabulary)
-        else:
-            if current:
-                out.append(current)
-            current = text
-        prev = line
-    if current:
-        out.append(current)
-    return "\n".join(s.strip() for s in out if s.strip())
-
-
-def _breaks(a: Line, b: Line, median_gap: float) -> bool:
-    """Tell whether line ``b`` starts a new unit after line ``a``."""
-    if a.block != b.block:
-        return not _flows_into_next_column(a, b)
-    if a.cell or b.cell or is_bullet_line(b.text):
-        return True
-    if abs(a.size - b.size) > 1.0 or a.bold != b.bold:
-        return True
-    # A first-line indent opens a paragraph (bullet items indent their continuation
-    # lines instead, so the rule does not apply after a bullet line).
-    if b.x0 > a.x0 + 0.8 * a.size and not is_bullet_line(a.text) and a.x0 <= b.x0 - 4:
-        return True
-    gap = b.top - a.bottom
-    if gap < -1 or gap > max(1.6 * median_gap, median_gap + 0.45 * a.size):
-        return True
-    # A line that stops well before the column edge, although the next word would have
-    # fitted, ends its paragraph (or is a heading).
-    room = a.right_edge - a.x1
-    return room > b.first_width + 0.6 * a.size
-
-
-def _flows_into_next_column(a: Line, b: Line) -> bool:
-    """A sentence that runs from the foot of one column to the head of the next."""
-    return (
-        not (a.cell or b.cell)
-        and b.top < a.top  # the next column starts higher up the page
-        and a.right_edge - a.x1 < 1.5 * a.size  # the last line is full
-        and not a.text.rstrip().endswith((".", "!", "?", ":", ";", "»", '"'))
-        and b.text[:1].islower()
-        and abs(a.size - b.size) <= 1.0
-        and a.bold == b.bold
-    )
-
-
 def _image_coverage(images: Sequence[Word], width: float, height: float) -> float:
     area = 0.0
     for im in images:
@@ -189,18 +127,6 @@ def _take_tables(
         return any(t[0] <= cx <= t[2] and t[1] <= cy <= t[3] for t in tables)
 
     return [w for w in words if not inside(w)], tables
-
-
-def continue_line(current: str, line: str, vocabulary: Counter[str] | None = None) -> str:
-    """Append the next line of a paragraph, repairing a word cut at the line end."""
-    if not current:
-        return line
-    if current.endswith("-") and len(current) > 1 and current[-2].isalpha():
-        head, _, last = current.rpartition(" ")
-        first, _, rest = line.partition(" ")
-        joined = join_hyphenated(last, first, vocabulary)
-        return (head + " " if head else "") + joined + (" " + rest if rest else "")
-    return current + " " + line
 
 
 def _join_cell_lines(lines: list[str]) -> str:
@@ -449,11 +375,3 @@ def _make_line(row: list[Word], right_edge: float) -> Line:
 def _is_bold(word: Word) -> bool:
     name = str(word.get("fontname", "")).lower()
     return "bold" in name or "black" in name or "heavy" in name
-
-
-def line_words(lines: Sequence[Line]) -> Counter[str]:
-    """Count the words of ``lines`` (the vocabulary used to repair hyphenation)."""
-    counts: Counter[str] = Counter()
-    for line in lines:
-        counts.update(words_of(line.text))
-    return counts

@@ -14,8 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from nlp.extract.layout import continue_line
-from nlp.extract.textclean import normalize_chars
+from nlp.extract.textclean import continue_line, normalize_chars
 
 DEFAULT_DPI = 300
 LANGUAGE = "fra"

@@ -182,6 +182,18 @@ def join_hyphenated(left: str, right: str, vocabulary: Counter[str] | None = Non
     return stem + right
 
 
+def continue_line(current: str, line: str, vocabulary: Counter[str] | None = None) -> str:
+    """Append the next line of a paragraph, repairing a word cut at the line end."""
+    if not current:
+        return line
+    if current.endswith("-") and len(current) > 1 and current[-2].isalpha():
+        head, _, last = current.rpartition(" ")
+        first, _, rest = line.partition(" ")
+        joined = join_hyphenated(last, first, vocabulary)
+        return (head + " " if head else "") + joined + (" " + rest if rest else "")
+    return current + " " + line
+
+
 def repair_inline_splits(text: str, vocabulary: Counter[str]) -> str:
     """Repair "déve- loppement" or "après- midi" left inside a line.
 
