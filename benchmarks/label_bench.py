@@ -43,11 +43,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from flows.defaults import (
-    DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
+    SHARED_CORPUS,
 )
 from flows.training_data import prepare
 from nlp.model.evaluation import bootstrap_prf, grouped_folds
@@ -240,7 +240,7 @@ def score(variant: str, data: Any, ctx: list[dict[str, Any]], vectors: Any, c: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, help="valpub run output over ../shared/corpus")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS)
     parser.add_argument("--outputs", type=Path, default=Path("outputs"))
     parser.add_argument("--variants", default="a,b,c,d")
     parser.add_argument("--c", type=float, default=4.0)

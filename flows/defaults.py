@@ -18,8 +18,13 @@ TRAINING = ROOT / "corpus" / "training"
 DEFAULT_TRAIN = TRAINING / "train.jsonl"
 DEFAULT_HELDOUT = TRAINING / "heldout.jsonl"
 DEFAULT_REAL = TRAINING / "real_annotations.jsonl"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-DEFAULT_MODELS = Path("outputs") / "models"
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+"""The real corpus beside the repository, where the real-sentence annotations point."""
+SAMPLE_CORPUS = Path("corpus")
+"""The corpus `valpub run` reads by default: the shipped sample documents."""
+DEFAULT_OUT = Path("outputs")
+"""Where every command writes and reads its results by default."""
+DEFAULT_MODELS = DEFAULT_OUT / "models"
 SHIPPED_MODELS = ROOT / "models"
 """The model shipped in the repository (a registry with one version), trained with the
 real annotations: what a fresh output folder starts from."""

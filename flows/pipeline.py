@@ -32,7 +32,7 @@ from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.defaults import DEFAULT_LEXICONS
+from flows.defaults import DEFAULT_LEXICONS, DEFAULT_OUT, SAMPLE_CORPUS
 from flows.local_server import keep_minutes, kept_api
 from flows.progress import RunProgress
 from flows.summary import SUMMARY_KEY, summary_markdown
@@ -69,8 +69,8 @@ RUNNERS = ("process", "dask")
 
 
 def _process_corpus(
-    corpus: Path | str = Path("corpus"),
-    out: Path = Path("outputs"),
+    corpus: Path | str = SAMPLE_CORPUS,
+    out: Path = DEFAULT_OUT,
     lexicons: Path = DEFAULT_LEXICONS,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from flows.console import say
 from flows.defaults import (
-    DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
     DEFAULT_MODELS,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
     ROOT,
+    SHARED_CORPUS,
     SHIPPED_MODELS,
 )
 from flows.tagging import quiet_sklearn
@@ -91,7 +91,7 @@ def _summary(block: dict[str, Any] | None) -> float | None:
 
 
 def train_and_measure(
-    data: TrainingData, config: TrainConfig, with_real: bool, corpus: Path = DEFAULT_CORPUS
+    data: TrainingData, config: TrainConfig, with_real: bool, corpus: Path = SHARED_CORPUS
 ) -> tuple[SentenceClassifier, dict[str, Any]]:
     """Train; with enough real sentences, fit and measure decisions on them.
 
@@ -207,7 +207,7 @@ def train_model(
     train_file: Path = DEFAULT_TRAIN,
     heldout: Path = DEFAULT_HELDOUT,
     real: Path = DEFAULT_REAL,
-    corpus: Path = DEFAULT_CORPUS,
+    corpus: Path = SHARED_CORPUS,
     c: float = 4.0,
     folds: int = 5,
     with_real: bool = True,
@@ -334,7 +334,7 @@ def retrain(
     train_file: Path = DEFAULT_TRAIN,
     heldout: Path = DEFAULT_HELDOUT,
     real: Path = DEFAULT_REAL,
-    corpus: Path = DEFAULT_CORPUS,
+    corpus: Path = SHARED_CORPUS,
     c: float = 4.0,
     folds: int = 5,
     with_real: bool = True,

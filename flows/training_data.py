@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.console import say
+from flows.defaults import DEFAULT_OUT
 from flows.tagging import load_nlp
 from nlp.records.errors import NlpError
 
@@ -60,7 +61,7 @@ def prepare(
     corpus: Path,
     use_real: bool,
     extra: Sequence[Example] = (),
-    outputs: Path = Path("outputs"),
+    outputs: Path = DEFAULT_OUT,
 ) -> TrainingData:
     """Load spaCy, the lexicons and every data set, and compute their lexicon matrices.
 

@@ -37,11 +37,12 @@ from flows.commands.model import (
 )
 from flows.console import fail, setup_logging
 from flows.defaults import (
-    DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
+    DEFAULT_OUT,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
+    SHARED_CORPUS,
 )
 from flows.train import NotPromotedError, retrain
 from flows.training_data import StoreUnavailableError, open_store
@@ -101,7 +102,7 @@ def export_cmd(
     corpus: Annotated[Path, typer.Option(help="Folder of PDFs (with manifest.csv).")] = Path(
         "corpus"
     ),
-    out: OutOption = Path("outputs"),
+    out: OutOption = DEFAULT_OUT,
     n: Annotated[int, typer.Option("--n", help="Sentences to select.")] = 200,
     per_document: Annotated[
         int, typer.Option("--per-document", help="Most sentences taken from one document.")
@@ -245,7 +246,7 @@ def import_cmd(
     files: Annotated[
         list[Path], typer.Argument(help="Label Studio JSON exports (.json) or CSV sheets (.csv).")
     ],
-    out: OutOption = Path("outputs"),
+    out: OutOption = DEFAULT_OUT,
     store: StoreOption = None,
     annotator: Annotated[
         str | None,
@@ -290,7 +291,7 @@ def import_cmd(
 
 
 def retrain_cmd(
-    out: OutOption = Path("outputs"),
+    out: OutOption = DEFAULT_OUT,
     store: StoreOption = None,
     models: Annotated[
         Path | None, typer.Option(help="Folder of model versions (default: OUT/models).")
@@ -299,7 +300,7 @@ def retrain_cmd(
     train_file: TrainOption = DEFAULT_TRAIN,
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
-    corpus: CorpusOption = DEFAULT_CORPUS,
+    corpus: CorpusOption = SHARED_CORPUS,
     c: COption = 4.0,
     folds: FoldsOption = 5,
     with_real: WithRealOption = True,

@@ -19,12 +19,12 @@ import typer
 
 from flows.console import fail, say
 from flows.defaults import (
-    DEFAULT_CORPUS,
     DEFAULT_HELDOUT,
     DEFAULT_LEXICONS,
     DEFAULT_MODELS,
     DEFAULT_REAL,
     DEFAULT_TRAIN,
+    SHARED_CORPUS,
 )
 from flows.evaluation import evaluate, evaluation_card
 from flows.train import NotPromotedError, ship_model, train_model
@@ -64,7 +64,7 @@ def train_cmd(
     train_file: TrainOption = DEFAULT_TRAIN,
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
-    corpus: CorpusOption = DEFAULT_CORPUS,
+    corpus: CorpusOption = SHARED_CORPUS,
     c: COption = 4.0,
     folds: FoldsOption = 5,
     with_real: WithRealOption = True,
@@ -97,7 +97,7 @@ def evaluate_cmd(
     train_file: TrainOption = DEFAULT_TRAIN,
     heldout: HeldoutOption = DEFAULT_HELDOUT,
     real: RealOption = DEFAULT_REAL,
-    corpus: CorpusOption = DEFAULT_CORPUS,
+    corpus: CorpusOption = SHARED_CORPUS,
     c: COption = 4.0,
     folds: FoldsOption = 5,
     out: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,

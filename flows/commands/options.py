@@ -1,7 +1,8 @@
-"""What the pipeline commands share: default folders, runner and reader choices, log filter.
+"""What the pipeline commands share: their folder options, runners, readers and log filter.
 
-``valpub run``, ``valpub serve`` and ``valpub extract`` take the same corpus and output
-folders, task runners and page readers; they are declared once here.
+``valpub run``, ``valpub serve`` and ``valpub extract`` take the same corpus, output and
+sources options, task runners and page readers; they are declared once here (the default
+folders themselves are in :mod:`flows.defaults`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,6 @@ from typing import Annotated
 import typer
 
 from flows.console import fail as _fail
-
-DEFAULT_CORPUS = Path("corpus")
-
-
-DEFAULT_OUT = Path("outputs")
 
 CorpusOption = Annotated[
     str,

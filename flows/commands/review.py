@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from flows.defaults import ROOT
+from flows.defaults import DEFAULT_OUT, ROOT
 from nlp.ingest.corpus import corpus_location
 from nlp.records.netaddr import is_loopback
 from review.auth import HOW_TO, hash_password, login_mode, read_secrets
@@ -61,7 +61,7 @@ def streamlit_command(out: Path, host: str, port: int, store: str, corpus: Path 
 
 
 def review_cmd(
-    out: Annotated[Path, typer.Option(help="Output folder of `valpub run`.")] = Path("outputs"),
+    out: Annotated[Path, typer.Option(help="Output folder of `valpub run`.")] = DEFAULT_OUT,
     host: Annotated[
         str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")
     ] = "127.0.0.1",

@@ -14,8 +14,6 @@ from typing import Annotated
 import typer
 
 from flows.commands.options import (
-    DEFAULT_CORPUS,
-    DEFAULT_OUT,
     READER_HELP,
     CorpusOption,
     OutOption,
@@ -27,12 +25,13 @@ from flows.commands.options import (
 )
 from flows.console import fail as _fail
 from flows.console import setup_logging as _setup_logging
+from flows.defaults import DEFAULT_OUT, SAMPLE_CORPUS
 from flows.local_server import DEFAULT_IDLE_MINUTES, prefect_environment
 from nlp.records.errors import NlpError
 
 
 def run(
-    corpus: CorpusOption = str(DEFAULT_CORPUS),
+    corpus: CorpusOption = str(SAMPLE_CORPUS),
     out: OutOption = DEFAULT_OUT,
     sources: SourcesOption = None,
     workers: Annotated[int, typer.Option(help="Documents processed in parallel.")] = 0,

@@ -16,8 +16,6 @@ from typing import Annotated
 import typer
 
 from flows.commands.options import (
-    DEFAULT_CORPUS,
-    DEFAULT_OUT,
     CorpusOption,
     OutOption,
     Runner,
@@ -26,6 +24,7 @@ from flows.commands.options import (
 )
 from flows.console import fail as _fail
 from flows.console import setup_logging as _setup_logging
+from flows.defaults import DEFAULT_OUT, SAMPLE_CORPUS
 from flows.local_server import free_port, prefect_environment
 
 
@@ -34,7 +33,7 @@ def serve(
     timezone: Annotated[
         str, typer.Option(help="Time zone of the cron expression (IANA name).")
     ] = "UTC",
-    corpus: CorpusOption = str(DEFAULT_CORPUS),
+    corpus: CorpusOption = str(SAMPLE_CORPUS),
     out: OutOption = DEFAULT_OUT,
     sources: SourcesOption = None,
     workers: Annotated[
