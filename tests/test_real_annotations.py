@@ -165,11 +165,33 @@ def kappa(a: list[bool], b: list[bool]) -> float:
     return (po - pe) / (1 - pe)
 
 
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def majority(row: dict[str, Any], scheme: str, label: str) -> bool:
+    """Whether ``label`` holds by majority of the row's readings (a third reading
+    decides where the first two differ)."""
+    first, second = label in row["first"][scheme], label in row["second"][scheme]
+    return first if first == second else label in row["third"][scheme]
+
+
+def assert_core_kappa(rows: list[dict[str, Any]]) -> None:
+    """No core label both readings used often has a kappa below 0.5 (kappa on a
+    handful of positives says nothing: "enhanced" has 3)."""
+    for scheme in ("public_value", "coproduction"):
+        for label in SCHEMES[scheme]:
+            a = [label in r["first"][scheme] for r in rows]
+            b = [label in r["second"][scheme] for r in rows]
+            if min(sum(a), sum(b)) >= 10:
+                assert kappa(a, b) >= 0.5, (scheme, label)
+
+
 def test_double_annotation_agreement(records: list[dict[str, Any]]) -> None:
     """At least 300 sentences read twice, independently; kappa per core label is reported
     in the model card, and none of the labels both readings used often is below 0.5."""
-    with AGREEMENT.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+    rows = read_rows(AGREEMENT)
     assert len(rows) >= 300
     hashes = {r["sentence_hash"] for r in records}
     final = {r["sentence_hash"]: r["labels"] for r in records}
@@ -185,24 +207,16 @@ def test_double_annotation_agreement(records: list[dict[str, Any]]) -> None:
                 assert set(row["final"][scheme]) == set(row["first"][scheme])
             elif "third" in row:
                 for label in SCHEMES[scheme]:
-                    votes = [label in row[k][scheme] for k in ("first", "second", "third")]
-                    assert (label in row["final"][scheme]) == (sum(votes) >= 2)
-    for scheme in ("public_value", "coproduction"):
-        for label in SCHEMES[scheme]:
-            a = [label in r["first"][scheme] for r in rows]
-            b = [label in r["second"][scheme] for r in rows]
-            if min(sum(a), sum(b)) >= 10:
-                assert kappa(a, b) >= 0.5, (scheme, label)
+                    assert (label in row["final"][scheme]) == majority(row, scheme, label)
+    assert_core_kappa(rows)
 
 
 def test_core_second_reading(records: list[dict[str, Any]]) -> None:
     """Every real sentence outside the adjudicated double set was read a second time for the
     two core schemes, blind to the first reading; a third reading settles each label the two
     disagree on, and the record holds that majority."""
-    with CORE_READINGS.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    with AGREEMENT.open(encoding="utf-8") as handle:
-        adjudicated = {json.loads(line)["sentence_hash"] for line in handle if line.strip()}
+    rows = read_rows(CORE_READINGS)
+    adjudicated = {r["sentence_hash"] for r in read_rows(AGREEMENT)}
     final = {r["sentence_hash"]: r["labels"] for r in records}
     assert {r["sentence_hash"] for r in rows} == set(final) - adjudicated
     core = ("public_value", "coproduction")
@@ -213,17 +227,10 @@ def test_core_second_reading(records: list[dict[str, Any]]) -> None:
         )
         for scheme in core:
             for label in SCHEMES[scheme]:
-                first, second = label in row["first"][scheme], label in row["second"][scheme]
-                decided = first if first == second else label in row["third"][scheme]
+                decided = majority(row, scheme, label)
                 assert (label in row["final"][scheme]) == decided, (row["sentence_hash"], label)
             assert final[row["sentence_hash"]][scheme] == row["final"][scheme]
-    for scheme in core:
-        for label in SCHEMES[scheme]:
-            a = [label in r["first"][scheme] for r in rows]
-            b = [label in r["second"][scheme] for r in rows]
-            # kappa on a handful of positives says nothing ("enhanced" has 3)
-            if min(sum(a), sum(b)) >= 10:
-                assert kappa(a, b) >= 0.5, (scheme, label)
+    assert_core_kappa(rows)
 
 
 def test_no_evaluation_only_document(records: list[dict[str, Any]]) -> None:
