@@ -39,7 +39,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 def workload(docs: int) -> list[Path]:
     """``docs`` text PDFs of the corpus, a deterministic spread, none evaluation-only."""
-    from nlp.annotation.active import evaluation_only, is_evaluation_only
+    from nlp.ingest.evaluation import evaluation_only, is_evaluation_only
 
     patterns = evaluation_only(CORPUS)
     rows = [r for r in text_documents(0) if not is_evaluation_only(r["file"], patterns)]

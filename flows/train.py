@@ -353,7 +353,7 @@ def retrain(
         flows.training_data.StoreUnavailableError: the store cannot be opened.
         NotPromotedError: the version is stored but worse than the current one.
     """
-    from nlp.annotation.active import is_evaluation_only
+    from nlp.ingest.evaluation import is_evaluation_only
 
     annotations, shown = open_store(store, out)
     try:

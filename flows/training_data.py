@@ -185,7 +185,7 @@ def evaluation_documents(out: Path, corpus: Path) -> tuple[set[str], dict[str, s
     """
     import pandas as pd
 
-    from nlp.annotation.active import evaluation_only
+    from nlp.ingest.evaluation import evaluation_only
 
     patterns = evaluation_only(corpus)
     files: dict[str, str] = {}

@@ -13,7 +13,6 @@ from spacy.language import Language
 from typer.testing import CliRunner
 
 from flows.commands.lexicon import app as lexicon_app
-from flows.commands.lexicon import evaluation_only_globs
 from nlp.extract.document import Page
 from nlp.language.lexicon import load_lexicon, load_lexicons
 from nlp.language.lexicon_curation import MIN_ENTRIES
@@ -420,10 +419,6 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "# Corpus\n\n## Evaluation only\n\n- ville__reserve.pdf\n\n## Other\n", encoding="utf-8"
     )
     return root
-
-
-def test_evaluation_only_globs_read_the_readme(small_corpus: Path) -> None:
-    assert evaluation_only_globs(small_corpus / "pdf") == ["ville__reserve.pdf"]
 
 
 def test_stats_over_a_corpus(small_corpus: Path) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nlp.annotation.active import evaluation_only, is_evaluation_only
+from nlp.ingest.evaluation import evaluation_only, is_evaluation_only
 from nlp.model.standoff import load_standoff
 from nlp.model.training import sentence_hash
 

@@ -139,12 +139,12 @@ def export_cmd(
     from flows.local_server import prefect_environment
     from nlp.annotation.active import (
         SelectionConfig,
-        evaluation_only,
         key_hashes,
         select_for_annotation,
         standoff_hashes,
     )
     from nlp.annotation.export import csv_sheet, label_config, label_studio_tasks
+    from nlp.ingest.evaluation import evaluation_only
     from nlp.records.errors import NlpError
     from nlp.records.files import atomic_open, write_json
 

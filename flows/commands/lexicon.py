@@ -28,6 +28,7 @@ import typer
 from flows.defaults import DEFAULT_LEXICONS
 from flows.tagging import lemma_memo
 from nlp.extract.document import Page
+from nlp.ingest.evaluation import evaluation_only, is_evaluation_only
 from nlp.records.errors import LexiconError
 
 if TYPE_CHECKING:  # spaCy is imported only by the commands that need it
@@ -90,30 +91,16 @@ def _is_number(text: str) -> bool:
 # --------------------------------------------------------------------------- corpus
 
 
-def evaluation_only_globs(corpus: Path) -> list[str]:
-    """Read the file names and globs listed under "Evaluation only" in a corpus README.
-
-    Looks for ``README.md`` in ``corpus`` and its parent (PDFs often sit in a ``pdf/``
-    sub-folder). Returns ``[]`` when there is no such section.
-    """
-    for folder in (corpus, corpus.parent):
-        readme = folder / "README.md"
-        if not readme.is_file():
-            continue
-        text = readme.read_text(encoding="utf-8", errors="replace")
-        match = re.search(r"^#+\s*Evaluation only\s*$(.*?)(?=^#+\s|\Z)", text, re.M | re.S | re.I)
-        if match:
-            return re.findall(r"[\w.*?\[\]-]+\.pdf", match.group(1))
-    return []
-
-
 def corpus_files(corpus: Path, exclude: Sequence[str], include_evaluation: bool) -> list[Path]:
     """PDFs below ``corpus``, sorted, without the excluded and evaluation-only ones."""
-    globs = list(exclude)
-    if not include_evaluation:
-        globs += evaluation_only_globs(corpus)
+    reserved = set() if include_evaluation else evaluation_only(corpus)
     files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-    return [p for p in files if not any(fnmatch.fnmatch(p.name, g) for g in globs)]
+    return [
+        p
+        for p in files
+        if not any(fnmatch.fnmatch(p.name, g) for g in exclude)
+        and not is_evaluation_only(p.relative_to(corpus).as_posix(), reserved)
+    ]
 
 
 def iter_corpus_pages(

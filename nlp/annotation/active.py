@@ -7,7 +7,7 @@ run (``sentences.parquet``) and the current model's thresholds:
    characters and at least ``min_words`` words, not already judged in the annotation
    store nor in ``corpus/training/real_annotations.jsonl`` (matched by
    ``sentence_hash``), not from a document the corpus README lists as evaluation-only
-   (:func:`evaluation_only`), and only the first occurrence of repeated boilerplate.
+   (:mod:`nlp.ingest.evaluation`), and only the first occurrence of repeated boilerplate.
 2. **Uncertainty** of a sentence: the largest, over every label of every scheme, of
 
    ``u(p, t) = 1 - (p - t) / (1 - t)`` when ``p >= t``, else ``1 - (t - p) / t``
@@ -33,12 +33,10 @@ The files analysts label are written by :mod:`nlp.annotation.export` and read ba
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +44,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.annotation.judgement import sentence_key
+from nlp.ingest.evaluation import is_evaluation_only
 from nlp.model.training import sentence_hash
 from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 
@@ -73,38 +72,6 @@ class SelectionConfig:
 
 
 # --------------------------------------------------------------------------- exclusions
-
-_PDF_NAME = re.compile(r"[A-Za-z0-9_.\-*?\[\]/]+\.pdf", re.IGNORECASE)
-
-
-def evaluation_only(corpus_dir: Path) -> set[str]:
-    """File names and glob patterns listed under ``## Evaluation only`` in the corpus README.
-
-    Each bullet of that section may name a file (``pierrefonds__cm-2023.pdf``) or a glob
-    pattern (``lannion__*.pdf``), possibly inside a sentence or backquotes. No README, or
-    no such section, gives an empty set.
-    """
-    readme = Path(corpus_dir) / "README.md"
-    if not readme.is_file():
-        return set()
-    found: set[str] = set()
-    inside = False
-    for line in readme.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            inside = line.lstrip("#").strip().lower() == "evaluation only"
-            continue
-        if inside and line.lstrip().startswith(("-", "*", "+")):
-            found.update(m.group(0) for m in _PDF_NAME.finditer(line))
-    return found
-
-
-def is_evaluation_only(file: str, patterns: Collection[str]) -> bool:
-    """Whether a corpus file (path relative to the corpus) matches an evaluation pattern.
-
-    A pattern matches the file's name or its whole relative path.
-    """
-    name = PurePosixPath(file).name
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(file, p) for p in patterns)
 
 
 def standoff_hashes(path: Path) -> set[str]:
@@ -224,7 +191,7 @@ def select_for_annotation(
             (``SentenceClassifier.thresholds``); ``None`` without a model.
         config: selection settings.
         exclude_hashes: sentence hashes already annotated (store, real annotations).
-        evaluation_patterns: :func:`evaluation_only` patterns of the corpus.
+        evaluation_patterns: :func:`nlp.ingest.evaluation.evaluation_only` patterns of the corpus.
 
     Returns:
         The selected rows, in selection order, with ``key`` (store sentence key),
