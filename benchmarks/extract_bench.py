@@ -11,45 +11,16 @@ Usage: python benchmarks/extract_bench.py [--docs N] [--json FILE]
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import CORPUS, ROOT, bare_pdfplumber, corpus_present, text_documents, write_json
 
-from nlp.extract.document import Page  # noqa: E402
-from nlp.extract.process import Extractor  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-def text_documents(limit: int) -> list[Path]:
-    """Text-layer PDFs of the shared corpus, a deterministic spread over sizes."""
-    with (CORPUS / "manifest.csv").open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if "no text layer" not in r["notes"] and r["pages"]]
-    rows.sort(key=lambda r: r["file"])
-    step = max(1, len(rows) // limit) if limit else 1
-    chosen = rows[::step][:limit] if limit else rows
-    return [CORPUS / r["file"] for r in chosen]
-
-
-def bare_pdfplumber(files: list[Path]) -> tuple[int, float]:
-    import pdfplumber
-
-    pages = 0
-    start = time.perf_counter()
-    for f in files:
-        with pdfplumber.open(f) as pdf:
-            for page in pdf.pages:
-                page.extract_text()
-                page.close()
-                pages += 1
-    return pages, time.perf_counter() - start
+from nlp.extract.document import Page
+from nlp.extract.process import Extractor
 
 
 def valpub(files: list[Path], workers: int) -> tuple[int, float]:
@@ -75,10 +46,9 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=30, help="documents (0: all text PDFs)")
     parser.add_argument("--json", type=Path, default=ROOT / "outputs" / "bench-extract.json")
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        print("../shared/corpus is absent: nothing to measure")
+    if not corpus_present():
         return 0
-    files = text_documents(args.docs)
+    files = [CORPUS / r["file"] for r in text_documents(args.docs)]
     n_bare, t_bare = bare_pdfplumber(files)
     n_one, t_one = valpub(files, 1)
     n_two, t_two = valpub(files, 2)
@@ -105,9 +75,7 @@ def main() -> int:
     print(f"valpub 1 worker / bare: {result['ratio_1_worker_vs_bare']}x")
     print(f"valpub 2 workers / 1 worker: {result['ratio_2_workers_vs_1']}x")
     print(f"peak RSS of a worker: {result['peak_rss_worker_mb']} MB")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"JSON: {args.json}")
+    write_json(args.json, result)
     return 0
 
 

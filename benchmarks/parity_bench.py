@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
-import json
 import re
 import sys
 import time
@@ -33,10 +32,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import CORPUS, ROOT, corpus_present, write_json
 
-CORPUS = ROOT.parent / "shared" / "corpus"
 READERS = ("pdfplumber", "pdfium", "auto")
 THRESHOLD = 0.99
 
@@ -205,8 +202,7 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, default=ROOT / "outputs" / "bench-parity.json")
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        print("../shared/corpus is absent: nothing to measure")
+    if not corpus_present():
         return 0
     files = documents(args.docs)
     wall = time.perf_counter()
@@ -294,9 +290,7 @@ def main() -> int:
             f"same text {100 * lab['same_text']:.1f} %, "
             f"same labels {100 * lab['same_labels']:.1f} %"
         )
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"JSON: {args.json}")
+    write_json(args.json, result)
     return 0
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import resource
 import shutil
@@ -35,25 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import CORPUS, ROOT, corpus_present, text_documents, write_json
+from common import bare_pdfplumber as bare
 
-from extract_bench import bare_pdfplumber as bare  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus"
 VALPUB = Path(sys.executable).parent / "valpub"
-
-
-def text_documents(limit: int) -> list[dict[str, str]]:
-    """Manifest rows of text-layer PDFs, a deterministic spread (all when ``limit`` is 0)."""
-    with (CORPUS / "manifest.csv").open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if "no text layer" not in r["notes"] and r["pages"]]
-    rows.sort(key=lambda r: r["file"])
-    if not limit:
-        return rows
-    step = max(1, len(rows) // limit)
-    return rows[::step][:limit]
 
 
 def make_corpus(rows: list[dict[str, str]], folder: Path) -> Path:
@@ -135,8 +119,7 @@ def main() -> int:
     parser.add_argument("--models", type=Path, default=ROOT / "outputs" / "models")
     parser.add_argument("--json", type=Path, default=ROOT / "outputs" / "bench-pipeline.json")
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        print("../shared/corpus is absent: nothing to measure")
+    if not corpus_present():
         return 0
     rows = text_documents(args.docs)
     files = [CORPUS / r["file"] for r in rows]
@@ -218,9 +201,7 @@ def main() -> int:
         "runs": {k: {kk: round(vv, 3) for kk, vv in v.items()} for k, v in results.items()},
         "ratios": {k: round(v, 3) for k, v in ratios.items()},
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"JSON: {args.json}")
+    write_json(args.json, out)
     return 0
 
 

@@ -18,7 +18,6 @@ Usage: python benchmarks/startup_bench.py [--repeat N] [--json FILE]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -28,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, write_json
+
 VALPUB = Path(sys.executable).parent / "valpub"
 TARGET_SECONDS = 5.0
 
@@ -118,9 +118,7 @@ def main() -> int:
         "runs": {k: {kk: round(vv, 3) for kk, vv in v.items()} for k, v in results.items()},
         "ratios": {"kept_warm_vs_temporary": round(ratio, 3)},
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"JSON: {args.json}")
+    write_json(args.json, out)
     return 0
 
 

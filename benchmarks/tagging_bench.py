@@ -25,16 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import CORPUS, ROOT, bare_pdfplumber, corpus_present, text_documents, write_json
 
-from extract_bench import bare_pdfplumber  # noqa: E402
-from pipeline_bench import text_documents  # noqa: E402
-
-from nlp.extract.document import Page  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus"
+from nlp.extract.document import Page
 
 
 def workload(docs: int) -> list[Path]:
@@ -101,8 +94,7 @@ def main() -> int:
     parser.add_argument("--pages", type=Path, default=None, help="pickle file keeping the pages")
     parser.add_argument("--json", type=Path, default=ROOT / "outputs" / "bench-tagging.json")
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        print("../shared/corpus is absent: nothing to measure")
+    if not corpus_present():
         return 0
     files = workload(args.docs)
     documents = extracted(files, args.pages)
@@ -148,8 +140,7 @@ def main() -> int:
         "ratio_tagging_vs_bare": round(ratio, 3),
     }
     print(json.dumps(result))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, result)
     return 0
 
 

@@ -369,6 +369,30 @@ def centered_items(text: str, font: Font, width: float) -> list[Item]:
     return [Item(font.lead, draw)]
 
 
+def marked_lines(
+    text: str,
+    mark: str,
+    font: Font,
+    width: float,
+    mark_x: float,
+    text_x: float,
+    breaks: Breaks,
+) -> list[Item]:
+    """The lines of a text hanging after a mark (a bullet, a footnote number) on its first."""
+    out: list[Item] = []
+    for k, line in enumerate(break_lines(parse_words(text), font, width - text_x, breaks)):
+
+        def draw(c: Canvas, x: float, top: float, line: Line = line, k: int = k) -> None:
+            base = _baseline(top, font)
+            if k == 0:
+                c.setFont(font.name, font.size)
+                c.drawString(x + mark_x, base, mark)
+            draw_line(c, line, font, x + text_x, base, width - text_x, justify=False)
+
+        out.append(Item(font.lead, draw))
+    return out
+
+
 def bullet_items(items: Sequence[str], width: float, breaks: Breaks) -> list[Item]:
     """« • » items, and « – » sub-items for entries written with a leading "- "."""
     out: list[Item] = []
@@ -376,26 +400,7 @@ def bullet_items(items: Sequence[str], width: float, breaks: Breaks) -> list[Ite
         sub = raw.startswith("- ")
         mark, text = ("–", raw[2:]) if sub else ("•", raw)
         mark_x, text_x = (20.0, 32.0) if sub else (6.0, 18.0)
-        lines = break_lines(parse_words(text), BODY, width - text_x, breaks)
-        for k, line in enumerate(lines):
-
-            def draw(
-                c: Canvas,
-                x: float,
-                top: float,
-                line: Line = line,
-                k: int = k,
-                mark: str = mark,
-                mark_x: float = mark_x,
-                text_x: float = text_x,
-            ) -> None:
-                base = _baseline(top, BODY)
-                if k == 0:
-                    c.setFont(BODY.name, BODY.size)
-                    c.drawString(x + mark_x, base, mark)
-                draw_line(c, line, BODY, x + text_x, base, width - text_x, justify=False)
-
-            out.append(Item(BODY.lead, draw))
+        out += marked_lines(text, mark, BODY, width, mark_x, text_x, breaks)
         if n < len(items) - 1:
             out.append(spacer(2.5))
     return out
@@ -525,24 +530,7 @@ class LayoutError(RuntimeError):
 def footnote_items(notes: Sequence[st.Footnote], breaks: Breaks) -> list[Item]:
     items: list[Item] = []
     for note in notes:
-        lines = break_lines(parse_words(note.text), NOTE, TEXT_W - 10.0, breaks)
-        for k, line in enumerate(lines):
-
-            def draw(
-                c: Canvas,
-                x: float,
-                top: float,
-                line: Line = line,
-                k: int = k,
-                mark: str = note.mark,
-            ) -> None:
-                base = _baseline(top, NOTE)
-                if k == 0:
-                    c.setFont(NOTE.name, NOTE.size)
-                    c.drawString(x, base, mark)
-                draw_line(c, line, NOTE, x + 10.0, base, TEXT_W - 10.0, justify=False)
-
-            items.append(Item(NOTE.lead, draw))
+        items += marked_lines(note.text, note.mark, NOTE, TEXT_W, 0.0, 10.0, breaks)
     return items
 
 

@@ -43,20 +43,24 @@ def retrain_job(
 ) -> str | None:
     """Retrain the classifier on the annotations, as ``valpub retrain`` does.
 
-    Runs :func:`flows.train.retrain`: the shipped sentences, the real-sentence
-    annotations and the analysts' judgements of the annotation store (``store``, default
-    ``OUT/annotations.db``) train a new version, promoted only when it is not worse than
-    the current one (or with ``force``). A version that is not promoted is no failure:
-    the run says so and keeps the current model. Returns the current version afterwards.
+    Runs :func:`flows.train.train_model` with :func:`flows.train.analysts_examples`: the
+    shipped sentences, the real-sentence annotations and the analysts' judgements of the
+    annotation store (``store``, default ``OUT/annotations.db``) train a new version,
+    promoted only when it is not worse than the current one (or with ``force``). A version
+    that is not promoted is no failure: the run says so and keeps the current model.
+    Returns the current version afterwards.
     """
     from flows.console import say
-    from flows.train import NotPromotedError, retrain
+    from flows.train import NotPromotedError, analysts_examples, train_model
     from nlp.model.registry import Registry
 
     logger = get_run_logger()
     models_dir = Path(models) if models else Path(out) / "models"
     try:
-        retrain(Path(out), store=store, models=models_dir, force=force)
+        examples, shown = analysts_examples(Path(out), store)
+        train_model(
+            models=models_dir, force=force, extra=examples, extra_source=shown, outputs=Path(out)
+        )
     except NotPromotedError as exc:
         say(f"not promoted: {exc}", err=True)
         logger.warning("the new model was not promoted: it is worse than the current one")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,17 @@ def quiet_document_failures() -> None:
         target.addFilter(_DocumentFailureEcho())
 
 
+@dataclass(frozen=True)
+class _Extraction:
+    """How a run extracts its documents: the same settings for each, local or remote."""
+
+    max_bytes: int
+    force: bool
+    ocr: bool
+    extractors: ExtractorPool | None
+    extractor: str
+
+
 def extract_one(
     doc: Document,
     out: Path,
@@ -102,14 +114,13 @@ def extract_one(
     A remote document (:attr:`Document.url`) is read by this process from its URL
     (:func:`_extract_remote`); one that cannot be read is ``failed`` with the reason.
     """
+    how = _Extraction(max_bytes, force, ocr, extractors, extractor)
     if doc.refused:  # outside the corpus: never opened, whatever it is
         report = DocumentReport(doc.file, "", 0, "refused", doc.refused)
     elif doc.url:
-        report = _extract_remote(doc, out, max_bytes, force, ocr, extractors, extractor)
+        report = _extract_remote(doc, out, how)
     else:
-        report = _extract_file(
-            doc.path, doc.file, out, max_bytes, force, ocr, extractors, extractor
-        )
+        report = _extract_file(doc.path, doc.file, out, how)
     row = report.as_dict()
     row.update(
         file=doc.file,
@@ -122,15 +133,7 @@ def extract_one(
     return row
 
 
-def _extract_remote(
-    doc: Document,
-    out: Path,
-    max_bytes: int,
-    force: bool,
-    ocr: bool,
-    extractors: ExtractorPool | None,
-    extractor: str = "pdfplumber",
-) -> DocumentReport:
+def _extract_remote(doc: Document, out: Path, how: _Extraction) -> DocumentReport:
     """Extract a document read from its URL, or reuse what its unchanged version gave.
 
     When the location still reports the version (size and ETag or modification time)
@@ -139,62 +142,51 @@ def _extract_remote(
     folder (removed afterwards) and extracted like a local file.
     """
     url = doc.url
-    version = None if force else remote_version(url)
+    version = None if how.force else remote_version(url)
     known = remote_state(out, url) if version else None
     if known is not None and known["version"] == version:
-        cached = _reusable(out, str(known["sha256"]), force, ocr, extractor)
+        cached = _reusable(out, str(known["sha256"]), how)
         if cached is not None:
             log.info("%s: unchanged at its URL; reused extraction (%s)", doc.file, cached.status)
             cached.path = url
             return cached
     with tempfile.TemporaryDirectory(prefix="valpub-fetch-") as folder:
         try:
-            path = fetch_document(url, Path(folder), max_bytes)
+            path = fetch_document(url, Path(folder), how.max_bytes)
         except FetchError as exc:
             return DocumentReport(url, "", 0, exc.status, str(exc)[:300])
-        report = _extract_file(path, doc.file, out, max_bytes, force, ocr, extractors, extractor)
+        report = _extract_file(path, doc.file, out, how)
     report.path = url
     if version and report.sha256 and report.status in FINAL_STATUSES:
         save_remote_state(out, url, version, report.sha256)
     return report
 
 
-def _reusable(
-    out: Path, sha256: str, force: bool, ocr: bool, extractor: str = "pdfplumber"
-) -> DocumentReport | None:
+def _reusable(out: Path, sha256: str, how: _Extraction) -> DocumentReport | None:
     """The stored extraction of ``sha256``, unless it must be redone.
 
     Redone with ``force``, when it was made by another page reader (``extractor``), or
     when OCR is asked for now and the document has pages that need it which OCR has not
     tried to read yet (it was off or not installed).
     """
-    cached = None if force else cached_report(out, sha256, extractor_version(extractor))
-    if cached is not None and ocr and cached.pages_needing_ocr and not cached.ocr_tried:
+    cached = None if how.force else cached_report(out, sha256, extractor_version(how.extractor))
+    if cached is not None and how.ocr and cached.pages_needing_ocr and not cached.ocr_tried:
         return None
     return cached
 
 
-def _extract_file(
-    path: Path,
-    name: str,
-    out: Path,
-    max_bytes: int,
-    force: bool,
-    ocr: bool,
-    extractors: ExtractorPool | None,
-    extractor: str = "pdfplumber",
-) -> DocumentReport:
+def _extract_file(path: Path, name: str, out: Path, how: _Extraction) -> DocumentReport:
     """Extract a local file into ``out/pages``, or reuse what is stored for its sha256."""
-    report = precheck(path, max_bytes)
+    report = precheck(path, how.max_bytes)
     if report.status == "ok":
-        cached = _reusable(out, report.sha256, force, ocr, extractor)
+        cached = _reusable(out, report.sha256, how)
         if cached is not None:
             report = cached
             log.info("%s: reused extraction (%s)", name, report.status)
         else:
             writer = PageWriter(out, report.sha256)
             try:
-                with (extractors or EXTRACTORS).checkout() as worker:
+                with (how.extractors or EXTRACTORS).checkout() as worker:
                     report = worker.extract(path, writer.write, checked=report)
             finally:
                 if writer.count and report.status not in {"timeout", "failed"}:  # keep partial

@@ -3,9 +3,10 @@
 :func:`train_model` trains on the shipped sentences and, optionally, the real-sentence
 annotations (:mod:`flows.training_data`), measures the model (:mod:`nlp.model.classify`,
 :mod:`nlp.model.fitting`), stores it in the registry with its metrics and model card, and
-promotes it when it is not worse than the current one. :func:`retrain` first adds the
-analysts' judgements of the annotation store to the training data; the weekly
-deployment and the pipeline's first run call these functions too, never the commands.
+promotes it when it is not worse than the current one. :func:`analysts_examples` reads
+the analysts' judgements of the annotation store, for ``retrain`` to give them to
+:func:`train_model` as extra training data; the weekly deployment and the pipeline's
+first run call these functions too, never the commands.
 :func:`evaluate` is the experiment behind the model card, with nothing stored. Progress
 is said on the terminal; failures are raised as :class:`nlp.records.errors.NlpError` (a version
 not promoted as :class:`NotPromotedError`), for the caller to report.
@@ -326,32 +327,20 @@ def ship_model(models: Path, version: str) -> None:
     say(f"shipped {version} in {SHIPPED_MODELS}")
 
 
-def retrain(
-    out: Path = Path("outputs"),
-    store: str | None = None,
-    models: Path | None = None,
-    lexicons: Path = DEFAULT_LEXICONS,
-    train_file: Path = DEFAULT_TRAIN,
-    heldout: Path = DEFAULT_HELDOUT,
-    real: Path = DEFAULT_REAL,
-    corpus: Path = SHARED_CORPUS,
-    c: float = 4.0,
-    folds: int = 5,
-    with_real: bool = True,
-    promote: bool = True,
-    force: bool = False,
-) -> str:
-    """Train as :func:`train_model` does, with the analysts' annotations of ``store`` too.
+def analysts_examples(
+    out: Path, store: str | None, corpus: Path = SHARED_CORPUS
+) -> tuple[list[Example], str]:
+    """The analysts' annotations of ``store`` as training examples, and the store's address.
 
-    ``store`` defaults to the annotation store of ``out``, ``models`` to ``out/models``.
-    The analysts' judgements join the training data only, never the held-out sets. A
-    scheme an analyst did not judge keeps the run's labels (``out/sentences.parquet``);
-    sentences with conflicting judgements, and sentences of documents the corpus README
-    lists as evaluation-only, are left out. Returns the stored version.
+    What retraining adds to :func:`train_model`'s data (``extra``, ``extra_source``):
+    the judgements join the training data only, never the held-out sets. ``store``
+    defaults to the annotation store of ``out``. A scheme an analyst did not judge keeps
+    the run's labels (``out/sentences.parquet``); sentences with conflicting judgements,
+    and sentences of documents the README of ``corpus`` lists as evaluation-only, are
+    left out, and the counts are said.
 
     Raises:
         flows.training_data.StoreUnavailableError: the store cannot be opened.
-        NotPromotedError: the version is stored but worse than the current one.
     """
     from nlp.ingest.evaluation import is_evaluation_only
 
@@ -389,19 +378,4 @@ def retrain(
                 f"documents ({corpus / 'README.md'})"
             )
         examples = kept
-    return train_model(
-        lexicons,
-        models or out / "models",
-        train_file,
-        heldout,
-        real,
-        corpus,
-        c,
-        folds,
-        with_real,
-        promote,
-        force,
-        extra=examples,
-        extra_source=shown,
-        outputs=out,
-    )
+    return examples, shown

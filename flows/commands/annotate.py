@@ -9,7 +9,8 @@
    annotators and Cohen's kappa per label.
 3. ``retrain`` trains on the shipped sentences, the real-sentence annotations and the
    store's judgements, and promotes the new model only when it is not worse on the
-   held-out sets (or with ``--force``): :func:`flows.train.retrain` does the work.
+   held-out sets (or with ``--force``): :func:`flows.train.analysts_examples` and
+   :func:`flows.train.train_model` do the work.
 
 :func:`register` adds them to `valpub`.
 """
@@ -44,7 +45,7 @@ from flows.defaults import (
     DEFAULT_TRAIN,
     SHARED_CORPUS,
 )
-from flows.train import NotPromotedError, retrain
+from flows.train import NotPromotedError, analysts_examples, train_model
 from flows.training_data import StoreUnavailableError, open_store
 
 if TYPE_CHECKING:
@@ -318,20 +319,22 @@ def retrain_cmd(
     Example: valpub retrain --out outputs
     """
     try:
-        retrain(
-            out,
-            store=store,
-            models=models,
-            lexicons=lexicons,
-            train_file=train_file,
-            heldout=heldout,
-            real=real,
-            corpus=corpus,
-            c=c,
-            folds=folds,
-            with_real=with_real,
-            promote=promote,
-            force=force,
+        examples, shown = analysts_examples(out, store, corpus)
+        train_model(
+            lexicons,
+            models or out / "models",
+            train_file,
+            heldout,
+            real,
+            corpus,
+            c,
+            folds,
+            with_real,
+            promote,
+            force,
+            extra=examples,
+            extra_source=shown,
+            outputs=out,
         )
     except StoreUnavailableError as exc:
         fail(str(exc))

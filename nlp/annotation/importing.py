@@ -15,6 +15,7 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,61 @@ def _resolve_key(key: Any, text: str, doc: str | None, page: int | None, start: 
     if given.split(":", 1)[0] != sentence_hash(text):
         raise ValueError(f"key {given} does not match the text (was the text edited?)")
     return given
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """The reviewed sentence a task or a row is about: its text, where it stands, its key."""
+
+    text: str
+    doc: str | None
+    page: int | None
+    start: int | None
+    end: int | None
+    key: str
+
+
+def _sentence(fields: Mapping[str, Any], text: str, doc: str | None) -> _Sentence:
+    """The sentence of a task's ``data`` or a sheet's row, its key checked against the text."""
+    page = _optional_int(fields.get("page"), "page")
+    start = _optional_int(fields.get("start"), "start")
+    end = _optional_int(fields.get("end"), "end")
+    key = _resolve_key(fields.get("key"), text, doc, page, start)
+    return _Sentence(text, doc, page, start, end, key)
+
+
+def _judgements(
+    sentence: _Sentence,
+    labels: Mapping[str, tuple[str, ...]],
+    annotator: str,
+    source: str,
+    at: datetime,
+    stamp: Sequence[Any],
+    model_version: str = "",
+) -> list[Judgement]:
+    """One judgement per scheme of ``labels``, as one analyst decided on ``sentence``.
+
+    The origin fingerprints the imported record (``source``, key, scheme, annotator, the
+    record's own ``stamp``, labels), so that importing the same file again adds nothing.
+    """
+    return [
+        Judgement(
+            sentence_key=sentence.key,
+            text=sentence.text,
+            scheme=scheme,
+            labels=chosen,
+            annotator=annotator,
+            source=source,
+            doc_sha256=sentence.doc,
+            page=sentence.page,
+            start=sentence.start,
+            end=sentence.end,
+            model_version=model_version,
+            at=at,
+            origin=_origin(source, sentence.key, scheme, annotator, *stamp, sorted(set(chosen))),
+        )
+        for scheme, chosen in labels.items()
+    ]
 
 
 def _annotator(value: Any) -> str:
@@ -122,11 +178,7 @@ def _task_judgements(task: Any, where: str, errors: list[str]) -> list[Judgement
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("'data.text' is missing or empty")
-    doc = data.get("doc_sha256") or None
-    page = _optional_int(data.get("page"), "page")
-    start = _optional_int(data.get("start"), "start")
-    end = _optional_int(data.get("end"), "end")
-    key = _resolve_key(data.get("key"), text, doc, page, start)
+    sentence = _sentence(data, text, data.get("doc_sha256") or None)
     versions = [
         p.get("model_version") for p in task.get("predictions") or [] if isinstance(p, dict)
     ]
@@ -148,7 +200,6 @@ def _task_judgements(task: Any, where: str, errors: list[str]) -> list[Judgement
             raw_time = ann.get("created_at")
             at = _parse_time(raw_time)
             chosen: dict[str, list[str]] = {}
-            mine: list[Judgement] = []
             for result in ann.get("result") or []:
                 if not isinstance(result, dict) or result.get("type") != "choices":
                     continue
@@ -159,36 +210,13 @@ def _task_judgements(task: Any, where: str, errors: list[str]) -> list[Judgement
                 if not isinstance(values, list):
                     raise ValueError(f"{scheme}: 'choices' must be a list")
                 chosen.setdefault(str(scheme), []).extend(str(v) for v in values)
-            for scheme in SCHEMES:
-                labels = tuple(chosen.get(scheme, []))
-                mine.append(
-                    Judgement(
-                        sentence_key=key,
-                        text=text,
-                        scheme=scheme,
-                        labels=labels,
-                        annotator=annotator,
-                        source="label-studio",
-                        doc_sha256=doc,
-                        page=page,
-                        start=start,
-                        end=end,
-                        model_version=model_version,
-                        at=at,
-                        origin=_origin(
-                            "label-studio",
-                            key,
-                            scheme,
-                            annotator,
-                            raw_time,
-                            ann.get("id"),
-                            sorted(set(labels)),
-                        ),
-                    )
-                )
-            out.extend(mine)
+            labels = {scheme: tuple(chosen.get(scheme, [])) for scheme in SCHEMES}
+            stamp = (raw_time, ann.get("id"))
+            out.extend(
+                _judgements(sentence, labels, annotator, "label-studio", at, stamp, model_version)
+            )
         except (ValueError, TypeError, AnnotationError) as exc:
-            errors.append(f"{label}: {_reason(exc, key)}")
+            errors.append(f"{label}: {_reason(exc, sentence.key)}")
     return out
 
 
@@ -262,38 +290,18 @@ def _row_judgements(
     text = read_cell(str(row.get("text") or ""))
     if not text.strip():
         raise ValueError("the text cell is empty")
-    doc = str(row.get("doc_sha256") or "").strip() or None
-    page = _optional_int(row.get("page"), "page")
-    start = _optional_int(row.get("start"), "start")
-    end = _optional_int(row.get("end"), "end")
-    key = _resolve_key(row.get("key"), text, doc, page, start)
+    sentence = _sentence(row, text, str(row.get("doc_sha256") or "").strip() or None)
     annotator = (
         read_cell(str(row.get("annotator") or "").strip()) or (default_annotator or "").strip()
     )
     if not annotator:
         raise ValueError("no annotator (fill the 'annotator' column or pass --annotator)")
     at = _parse_time(row["at"]) if str(row.get("at") or "").strip() else when
-    out = []
-    for scheme in schemes:
-        cell = str(row.get(scheme) or "")
-        labels = tuple(v.strip() for v in re.split(r"[|,]", cell) if v.strip())
-        out.append(
-            Judgement(
-                sentence_key=key,
-                text=text,
-                scheme=scheme,
-                labels=labels,
-                annotator=annotator,
-                source="csv",
-                doc_sha256=doc,
-                page=page,
-                start=start,
-                end=end,
-                at=at,
-                origin=_origin("csv", key, scheme, annotator, at.isoformat(), sorted(set(labels))),
-            )
-        )
-    return out
+    labels = {
+        scheme: tuple(v.strip() for v in re.split(r"[|,]", str(row.get(scheme) or "")) if v.strip())
+        for scheme in schemes
+    }
+    return _judgements(sentence, labels, annotator, "csv", at, (at.isoformat(),))
 
 
 def read_annotations(

@@ -31,6 +31,13 @@ from review.views.navigation import goto_sentence, open_page, open_sentence, pag
 from review.views.resources import open_store
 from review.views.widgets import MUTED, html_block, show_neighbours
 
+# the buttons beside a label: (title, judgement action, icon), for a label the sentence
+# has (keep it or take it away) and for one an analyst took away (give it back)
+HELD_LABEL_ACTIONS = (
+    ("Accepter", "accept", ":material/check:"),
+    ("Rejeter", "reject", ":material/close:"),
+)
+LOST_LABEL_ACTIONS = (("Rétablir", "add", ":material/undo:"),)
 ACTION_TITLES = {"accept": "acceptée", "reject": "rejetée", "add": "ajoutée", "set": "fixée"}
 SOURCE_TITLES = {
     "lexicon": "lexique",
@@ -228,31 +235,15 @@ def _scheme_review(
             f"**{run.label_name(scheme, lab)}** · {status}"
             + (f" :gray[({detail})]" if detail else "")
         )
-        if lab in current:
-            cols[1].button(
-                "Accepter",
-                key=f"accept-{scheme}-{lab}-{row}",
+        actions = HELD_LABEL_ACTIONS if lab in current else LOST_LABEL_ACTIONS
+        for col, (title, action, icon) in zip(cols[1:], actions, strict=False):
+            col.button(
+                title,
+                key=f"{action}-{scheme}-{lab}-{row}",
                 on_click=judge,
-                args=(run, store_url, row, scheme, lab, "accept"),
+                args=(run, store_url, row, scheme, lab, action),
                 disabled=disabled,
-                icon=":material/check:",
-            )
-            cols[2].button(
-                "Rejeter",
-                key=f"reject-{scheme}-{lab}-{row}",
-                on_click=judge,
-                args=(run, store_url, row, scheme, lab, "reject"),
-                disabled=disabled,
-                icon=":material/close:",
-            )
-        else:
-            cols[1].button(
-                "Rétablir",
-                key=f"add-{scheme}-{lab}-{row}",
-                on_click=judge,
-                args=(run, store_url, row, scheme, lab, "add"),
-                disabled=disabled,
-                icon=":material/undo:",
+                icon=icon,
             )
     missing = [lab for lab in CODEBOOK_LABELS[scheme] if lab not in current and lab not in shown]
     if missing:
