@@ -107,6 +107,22 @@ def test_names_as_ocr_and_lists_write_them_are_read() -> None:
     assert published[6].endswith("bail à [personne 5].")
 
 
+def test_offices_firms_and_a_home_without_demeurant() -> None:
+    document = [
+        "Présents : M. Alain PERRIN, maire, Mme Sylvie ROUX.",
+        "Madame Odile MARCHAND a été proclamée deuxième adjointe et immédiatement installée.",
+        "Le maire propose de solliciter auprès de Monsieur Paul GIRAUD, Sénateur, une aide.",
+        "La Clinique Eugénie prend en charge la voirie jusqu'à la propriété de M. LAGARDE.",
+        "Notification à M. et Mme TESSIER 4, Sente des Prés 60350 PIERREFONDS.",
+    ]
+    published = Pseudonymiser().publish(document)
+    assert published[1:3] == document[1:3]  # elected, or acting in an office
+    assert published[3] == (
+        "La Clinique Eugénie prend en charge la voirie jusqu'à la propriété de M. [personne 1]."
+    )
+    assert published[4] == "Notification à M. et Mme [personne 2] [adresse]."
+
+
 def test_without_a_pseudonymiser_the_text_is_published_as_is() -> None:
     frame = pd.DataFrame(
         {"doc_sha256": ["a", "a"], "page": [1, 1], "start": [10, 0], "text": ["M. Jean Roux.", "x"]}

@@ -94,9 +94,10 @@ PLACE_WORDS = _words(
 #: Words that make the name after them a company or a body ("SARL Girard"): kept.
 BODY_WORDS = _words(
     """
-    agence amicale association atelier ateliers boulangerie cabinet club comité earl
-    entreprise entreprises ets eurl gaec garage groupe pharmacie sa sarl sas sasu sci scp
-    selarl snc société studio sté syndicat transports établissements
+    agence amicale ambulances association atelier ateliers auberge boucherie boulangerie
+    cabinet clinique club comité earl entreprise entreprises ets eurl gaec garage groupe
+    imprimerie librairie menuiserie pharmacie restaurant sa sarl sas sasu sci scp selarl snc
+    société studio sté syndicat taxis transports établissements
     """
 )
 
@@ -152,6 +153,7 @@ EMAIL = re.compile(r"(?P<value>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 _STREET = (
     r"rue|avenue|av\.|boulevard|bd|place|allée|impasse|chemin|route|quai|square|cours|voie|sentier"
     r"|passage|hameau|lotissement|résidence|cité|rond-point|faubourg|ruelle|venelle|clos|domaine"
+    r"|sente|villa|parc"
 )
 _LINK = r"(?:de la|de l['’]|des|du|de|d['’]|la|le|les|l['’]|aux|au|à la|à|sur|sous|en)"
 _TOWN = rf"[{UP}][\w'’-]*(?:[ -](?:[{UP}][\w'’-]*|sur|sous|en|les|lès|le|la))*"
@@ -197,9 +199,15 @@ _FUNCTION = (
     r"|de l'agglo|du syndicat|de la région|du département|de la commission|de la métropole"
     r"|du pays|du pôle|du parc|de l'EPCI|du SI\w*|du SM\w*))"
     r"|délégué\w*|rapporteu\w+|dgs|directeur|directrice|secrétaire"
-    r"|élue?s?\b|trésori\w+|questeur|receveur\w*|comptable public)"
+    r"|élue?s?\b|trésori\w+|questeur|receveur\w*|comptable public"
+    # offices of other bodies: a senator or a prefect asked for a grant acts as such
+    r"|sénat(?:eur|rice)|député\w*|(?:sous-)?préf(?:et|ète))"
 )
-FUNCTION_AFTER = re.compile(rf"^\s*(?:,|\(|-|–|:)?\s*{_FUNCTION}", re.IGNORECASE)
+#: An election or installation said of the person: "a été proclamée deuxième adjointe".
+_OFFICE_VERB = (
+    r"(?:(?:est|a été)\s+(?:proclamée?|élue?|installée?)\s+(?:en qualité de\s+|comme\s+)?)?"
+)
+FUNCTION_AFTER = re.compile(rf"^\s*(?:,|\(|-|–|:)?\s*{_OFFICE_VERB}{_FUNCTION}", re.IGNORECASE)
 FUNCTION_BEFORE = re.compile(
     rf"(?:{_FUNCTION}\s*(?:,|:|-|–|\()?|présidence de|démission de"
     rf"|(?:abstentions?|contre|pour)\s*[»\"]?\s*(?::|\()[^();]*?)\s*(?:{CIVILITY}\s+)?$",
