@@ -24,11 +24,12 @@ environment where valpub is installed, on a machine that sees those paths.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+
+from flows.settings import settings
 
 PIPELINE_DEPLOYMENT = "nightly"
 RETRAIN_DEPLOYMENT = "weekly"
@@ -156,29 +157,29 @@ def register(
 
 def main(argv: list[str] | None = None) -> None:
     """Register the deployments (``python -m flows.deployments --help``)."""
-    env = os.environ.get
+    config = settings()
     parser = argparse.ArgumentParser(
         prog="python -m flows.deployments",
         description="Register valpub's deployments (pipeline, retraining) on a Prefect server.",
     )
-    parser.add_argument("--pool", default=env("VALPUB_POOL", "valpub"), help="work pool name")
+    parser.add_argument("--pool", default=config.pool, help="work pool name")
     parser.add_argument(
         "--corpus",
-        default=env("VALPUB_CORPUS", "corpus"),
+        default=config.corpus,
         help="corpus folder, or its URL (the workers read the documents from there)",
     )
-    parser.add_argument("--out", type=Path, default=Path(env("VALPUB_OUT", "outputs")))
-    parser.add_argument("--workers", type=int, default=int(env("VALPUB_WORKERS", "0")))
-    parser.add_argument("--cron", default=env("VALPUB_CRON", "0 3 * * *"))
-    parser.add_argument("--retrain-cron", default=env("VALPUB_RETRAIN_CRON", "0 4 * * 0"))
-    parser.add_argument("--timezone", default=env("VALPUB_TIMEZONE", "UTC"))
+    parser.add_argument("--out", type=Path, default=config.out)
+    parser.add_argument("--workers", type=int, default=config.workers)
+    parser.add_argument("--cron", default=config.cron)
+    parser.add_argument("--retrain-cron", default=config.retrain_cron)
+    parser.add_argument("--timezone", default=config.timezone)
     parser.add_argument("--runner", choices=("process", "dask"), default="process")
-    parser.add_argument("--dask-address", default=env("VALPUB_DASK_ADDRESS"))
-    parser.add_argument("--store", default=env("VALPUB_ANNOTATIONS_URL"))
+    parser.add_argument("--dask-address", default=config.dask_address)
+    parser.add_argument("--store", default=config.annotations_url)
     parser.add_argument(
         "--sources",
         type=Path,
-        default=env("VALPUB_SOURCES"),
+        default=config.sources,
         help="CSV of URLs pulled into the corpus at each run",
     )
     args = parser.parse_args(argv)

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flows.settings import Settings, settings
 from nlp.records.errors import NlpError
 
 #: Minutes a kept server waits for the next run before it stops (``VALPUB_KEEP_SERVER``).
-DEFAULT_IDLE_MINUTES = 30.0
-KEEP_ENV = "VALPUB_KEEP_SERVER"
+DEFAULT_IDLE_MINUTES = float(Settings.model_fields["keep_server"].default)
 #: Longest wait for a new server to answer (a first start creates its database).
 START_TIMEOUT = 120.0
 STATE_NAME = "valpub-server.json"
@@ -92,11 +92,7 @@ def prefect_environment() -> None:
 
 def keep_minutes() -> float:
     """Minutes to keep the local server: ``VALPUB_KEEP_SERVER``, else the default."""
-    value = os.environ.get(KEEP_ENV, "")
-    try:
-        return float(value) if value.strip() else DEFAULT_IDLE_MINUTES
-    except ValueError:
-        raise ServerError(f"{KEEP_ENV}={value!r} is not a number of minutes") from None
+    return settings().keep_server
 
 
 def prefect_home() -> Path:

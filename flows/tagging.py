@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,14 +29,14 @@ _WORKER: dict[str, Any] = {}
 
 
 def cache_dir() -> Path:
-    """Valpub's cache folder: ``$VALPUB_CACHE``, else ``$XDG_CACHE_HOME/valpub``.
+    """Valpub's cache folder (:attr:`flows.settings.Settings.cache`).
 
-    (``~/.cache/valpub`` by default.) What is there can be deleted at any time: it only
-    saves start-up time (Prefect's database, the lexicons' lemma memo).
+    What is there can be deleted at any time: it only saves start-up time (Prefect's
+    database, the lexicons' lemma memo).
     """
-    if os.environ.get("VALPUB_CACHE"):
-        return Path(os.environ["VALPUB_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "valpub"
+    from flows.settings import settings
+
+    return settings().cache
 
 
 def one_blas_thread() -> None:

@@ -150,9 +150,10 @@ def open_store(url: str | None, out: Path) -> tuple[AnnotationStore, str]:
     """
     import sqlalchemy as sa
 
+    from flows.settings import settings
     from nlp.annotation.store import AnnotationStore, store_url
 
-    url = url or store_url(out)
+    url = url or store_url(out, settings().annotations_url)
     shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     try:
         return AnnotationStore(url), shown

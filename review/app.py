@@ -14,13 +14,13 @@ keyword-in-context search, lexicon diagnostics and the classifier's card, are in
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from flows.settings import settings
 from nlp.records.errors import NlpError
 from nlp.records.netaddr import is_loopback
 
@@ -42,8 +42,8 @@ from review.views.territory import view_territory
 
 
 def default_analyst() -> str:
-    """``VALPUB_ANALYST``, else the login name."""
-    name = os.environ.get("VALPUB_ANALYST", "").strip()
+    """``VALPUB_ANALYST`` (:class:`flows.settings.Settings`), else the login name."""
+    name = settings().analyst.strip()
     if name:
         return name
     try:

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.settings import settings
 from nlp.annotation.judgement import sentence_key
 from nlp.annotation.store import store_url
 from nlp.ingest.corpus import corpus_location
@@ -79,7 +80,8 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
     args, _ = parser.parse_known_args(list(argv))
     out = Path(args.out or env.get(OUT_ENV) or DEFAULT_OUT).resolve()
     corpus = corpus_location(args.corpus or env.get(CORPUS_ENV) or str(DEFAULT_CORPUS))
-    return Config(out=out, store=args.store or store_url(out), corpus=corpus)
+    store = args.store or store_url(out, settings().annotations_url)
+    return Config(out=out, store=store, corpus=corpus)
 
 
 # -- the run -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from flows.settings import settings
 from nlp.annotation.judgement import AnnotationError, Judgement, sentence_key
 from nlp.annotation.schema import SCHEMA_VERSION
 from nlp.annotation.store import AnnotationStore, store_url
@@ -65,11 +66,12 @@ def store(tmp_path: Path) -> Iterator[AnnotationStore]:
     s.close()
 
 
-def test_store_url_default_and_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_url_default_and_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VALPUB_ANNOTATIONS_URL", raising=False)
     assert store_url(tmp_path) == f"sqlite:///{tmp_path.resolve()}/annotations.db"
+    assert store_url(tmp_path, settings().annotations_url) == store_url(tmp_path)
     monkeypatch.setenv("VALPUB_ANNOTATIONS_URL", f"sqlite:///{tmp_path}/elsewhere.db")
-    assert store_url(tmp_path).endswith("elsewhere.db")
+    assert store_url(tmp_path, settings().annotations_url).endswith("elsewhere.db")
 
 
 def test_sentence_key_starts_with_the_hash() -> None:
@@ -433,8 +435,8 @@ def test_postgresql_is_one_setting_away(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VALPUB_ANNOTATIONS_URL", postgres_url)
-    assert store_url(tmp_path) == postgres_url
-    store = AnnotationStore(store_url(tmp_path))
+    assert store_url(tmp_path, settings().annotations_url) == postgres_url
+    store = AnnotationStore(postgres_url)
     try:
         assert store.schema_version() == SCHEMA_VERSION
         first = store.add(judgement(0, "public_value", ("stewardship",), "alice"))

@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from flows.defaults import DEFAULT_OUT, ROOT
+from flows.settings import settings
 from nlp.ingest.corpus import corpus_location
 from nlp.records.netaddr import is_loopback
 from review.auth import HOW_TO, hash_password, login_mode, read_secrets
@@ -92,7 +93,7 @@ def review_cmd(
         _fail(f"--host {host} shares the app with the network, so it needs a login: {HOW_TO}")
     if not (out / "sentences.parquet").is_file():
         _fail(f"{out} holds no sentences.parquet: run `valpub run --out {out}` first")
-    url = store or store_url(out)
+    url = store or store_url(out, settings().annotations_url)
     try:
         AnnotationStore(url).close()
     except Exception as exc:  # a bad URL, a missing driver, a newer schema...

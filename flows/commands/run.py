@@ -27,6 +27,7 @@ from flows.console import fail as _fail
 from flows.console import setup_logging as _setup_logging
 from flows.defaults import DEFAULT_OUT, SAMPLE_CORPUS
 from flows.local_server import DEFAULT_IDLE_MINUTES, prefect_environment
+from flows.settings import settings
 from nlp.records.errors import NlpError
 
 
@@ -88,13 +89,14 @@ def run(
         ),
     ] = True,
     keep_server: Annotated[
-        float,
+        float | None,
         typer.Option(
             help="Without PREFECT_API_URL: minutes the local Prefect server waits for the "
-            "next run, which then starts in seconds (0: a temporary server for this run).",
-            envvar="VALPUB_KEEP_SERVER",
+            "next run, which then starts in seconds (0: a temporary server for this run). "
+            f"Default: $VALPUB_KEEP_SERVER, else {DEFAULT_IDLE_MINUTES:g}.",
+            show_default=False,
         ),
-    ] = DEFAULT_IDLE_MINUTES,
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on a corpus folder.
@@ -108,6 +110,8 @@ def run(
     import time
 
     _setup_logging(verbose)
+    # the environment's settings are checked before anything is written
+    keep_minutes = settings().keep_server if keep_server is None else keep_server
     location = check_corpus(corpus, sources)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -156,7 +160,7 @@ def run(
             train=train,
             sources=sources,
             pseudonymise=pseudonymise,
-            keep_server=keep_server,
+            keep_server=keep_minutes,
             extractor=extractor.value,
         )
     except NlpError as exc:

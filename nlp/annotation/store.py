@@ -13,7 +13,6 @@ reviewed sentences into training examples.
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -40,20 +39,16 @@ from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 DEFAULT_STORE = "annotations.db"
 """File name of the store under a run's output folder."""
 
-URL_ENV = "VALPUB_ANNOTATIONS_URL"
-"""Environment variable that, when set, gives the store's URL instead of the default."""
 
-
-def store_url(out: Path) -> str:
+def store_url(out: Path, configured: str | None = None) -> str:
     """URL of the annotation store of an output folder.
 
-    ``sqlite:///<absolute out>/annotations.db``, unless the environment variable
-    ``VALPUB_ANNOTATIONS_URL`` is set (e.g. to a ``postgresql+psycopg://`` URL), which
-    then wins: one setting moves every command and the review app to another database.
+    ``sqlite:///<absolute out>/annotations.db``, unless a store is ``configured`` (the
+    ``VALPUB_ANNOTATIONS_URL`` setting, e.g. a ``postgresql+psycopg://`` URL), which then
+    wins: one setting moves every command and the review app to another database.
     """
-    override = os.environ.get(URL_ENV, "").strip()
-    if override:
-        return override
+    if configured and configured.strip():
+        return configured.strip()
     return f"sqlite:///{Path(out).resolve() / DEFAULT_STORE}"
 
 
