@@ -60,8 +60,10 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # together; the other modules follow in their usual order. (xdist's own loadgroup mode
 # does not group with pytest 9.2, whose items no longer take a changed node id.)
 
-#: Modules that share a unit: both review modules use the same real run (review_fixtures).
+#: Modules that share a unit: the review modules and the crash test use the same real run
+#: (review_fixtures).
 SHARED_UNITS = {
+    "tests/flows/test_crash.py": "review-run",
     "tests/test_review_app.py": "review-run",
     "tests/test_review_auth.py": "review-run",
     "tests/test_review_e2e.py": "review-run",
