@@ -70,14 +70,16 @@ SHARED_UNITS = {
 }
 #: The longest units first (measured with --durations on two cores).
 LONGEST_FIRST = [
-    "tests/test_realcorpus.py",
-    "tests/flows/test_crash.py",
-    "tests/flows/test_dask.py",
-    "tests/flows/test_run.py",
-    "tests/flows/test_annotate.py",
     "review-run",
+    "tests/flows/test_run.py",
+    "tests/test_realcorpus.py",
+    "tests/flows/test_dask.py",
     "tests/flows/test_sources.py",
+    "tests/flows/test_annotate.py",
+    "tests/flows/test_local_server.py",
     "tests/flows/test_serve.py",
+    "tests/test_pseudonymise.py",
+    "tests/flows/test_hostile_inputs.py",
     "tests/test_qdpx.py",
     "tests/flows/test_tag_text.py",
     "tests/test_lexicon.py",
