@@ -60,22 +60,26 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # together; the other modules follow in their usual order. (xdist's own loadgroup mode
 # does not group with pytest 9.2, whose items no longer take a changed node id.)
 
-#: Modules that share a unit: both review modules use the same real run (review_fixtures).
+#: Modules that share a unit: the review modules and the crash test use the same real run
+#: (review_fixtures).
 SHARED_UNITS = {
+    "tests/flows/test_crash.py": "review-run",
     "tests/test_review_app.py": "review-run",
     "tests/test_review_auth.py": "review-run",
     "tests/test_review_e2e.py": "review-run",
 }
 #: The longest units first (measured with --durations on two cores).
 LONGEST_FIRST = [
-    "tests/test_realcorpus.py",
-    "tests/flows/test_crash.py",
-    "tests/flows/test_dask.py",
-    "tests/flows/test_run.py",
-    "tests/flows/test_annotate.py",
     "review-run",
+    "tests/flows/test_run.py",
+    "tests/test_realcorpus.py",
+    "tests/flows/test_dask.py",
     "tests/flows/test_sources.py",
+    "tests/flows/test_annotate.py",
+    "tests/flows/test_local_server.py",
     "tests/flows/test_serve.py",
+    "tests/test_pseudonymise.py",
+    "tests/flows/test_hostile_inputs.py",
     "tests/test_qdpx.py",
     "tests/flows/test_tag_text.py",
     "tests/test_lexicon.py",

@@ -4,7 +4,9 @@ an uninterrupted run, nothing duplicated, nothing lost, no half-written file.
 Each run is a real `valpub run` process group (the flow, its extraction and tagging
 worker processes) killed with SIGKILL when the output folder shows it has reached a
 given stage. Runs talk to a Prefect server started for the session (tests/servers.py),
-which keeps each start-up to a few seconds.
+which keeps each start-up to a few seconds. The uninterrupted run they must match is the
+session's real run of the same sample corpus (tests/review_fixtures.py), made with the
+same model version that the killed runs use: one pipeline run fewer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.review_fixtures import review_run
+
+__all__ = ["review_run"]  # the fixture, imported for pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "corpus"
@@ -113,13 +119,12 @@ def snapshot(out: Path) -> dict[str, object]:
 
 
 def test_killed_runs_then_a_normal_run_give_the_uninterrupted_outputs(
-    tmp_path: Path, trained_models: Path, prefect_api: dict[str, str]
+    tmp_path: Path, review_run: Path, prefect_api: dict[str, str]
 ) -> None:
+    # the reference: the sample corpus run to the end, with the model the runs below use
     models = tmp_path / "models"
-    shutil.copytree(trained_models, models)
-    reference = tmp_path / "reference"
-    run_to_end(reference, models, prefect_api)
-    expected = snapshot(reference)
+    shutil.copytree(review_run / "models", models)
+    expected = snapshot(review_run)
 
     out = tmp_path / "crashed"
     pages = out / "pages"

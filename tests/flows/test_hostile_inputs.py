@@ -24,14 +24,16 @@ VALPUB = Path(sys.executable).parent / "valpub"
 GOOD = "La commune déploie la fibre optique pour tous ses habitants."
 
 
-def valpub(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def valpub(
+    *args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(VALPUB), *args],
         input=stdin,
         cwd=cwd,
         capture_output=True,
         timeout=600,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
     return subprocess.CompletedProcess(
         done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
@@ -156,11 +158,16 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_ends_the_run_in_one_line_and_leaves_no_partial_file(
-    full_disk: Path, tmp_path: Path
+    full_disk: Path, tmp_path: Path, prefect_api: dict[str, str]
 ) -> None:
     out = full_disk / "out"
     corpus = str(ROOT / "corpus")
-    done = valpub("run", "--corpus", corpus, "--out", str(out), "--no-classifier", cwd=tmp_path)
+    # the session's Prefect server: no temporary one to start (10-15 s) for this run
+    done = valpub(
+        *("run", "--corpus", corpus, "--out", str(out), "--no-classifier"),
+        cwd=tmp_path,
+        env=prefect_api,
+    )
     assert done.returncode == 2
     [line] = error_lines(done.stderr)
     assert line.startswith("error: No space left on device: ")
