@@ -24,6 +24,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # A test run leaves no process behind: runs without PREFECT_API_URL get a temporary Prefect
 # server, not one kept for later runs (tests/flows/test_local_server.py tests that one).
 os.environ.setdefault("VALPUB_KEEP_SERVER", "0")
+# Tests that OCR in this process run Tesseract as valpub's extraction workers do: one
+# OpenMP thread per page (nlp.extract.ocr.OMP_THREADS).
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 @pytest.fixture(scope="session")

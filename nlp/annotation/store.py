@@ -44,7 +44,7 @@ def store_url(out: Path, configured: str | None = None) -> str:
     """URL of the annotation store of an output folder.
 
     ``sqlite:///<absolute out>/annotations.db``, unless a store is ``configured`` (the
-    ``VALPUB_ANNOTATIONS_URL`` setting, e.g. a ``postgresql+psycopg://`` URL), which then
+    annotation store setting of the commands, e.g. a ``postgresql+psycopg://`` URL), which then
     wins: one setting moves every command and the review app to another database.
     """
     if configured and configured.strip():

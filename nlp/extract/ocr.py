@@ -9,7 +9,6 @@ pdfplumber already depends on.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import shutil
 from pathlib import Path
@@ -19,10 +18,11 @@ from nlp.extract.textclean import continue_line, normalize_chars
 
 DEFAULT_DPI = 300
 LANGUAGE = "fra"
-#: Tesseract's OpenMP threads for one page. Its default (up to four) takes four to five
-#: times longer for the same text on a two-core machine, its threads spinning against
-#: each other and against valpub's other worker processes, which already read documents
-#: in parallel. A value already in the environment is kept.
+#: Tesseract's OpenMP threads for one page (``OMP_THREAD_LIMIT`` of the processes that
+#: run it; :class:`nlp.extract.process.Extractor` gives it to its children unless the
+#: environment has one). Its default (up to four) takes four to five times longer for
+#: the same text on a two-core machine, its threads spinning against each other and
+#: against valpub's other worker processes, which already read documents in parallel.
 OMP_THREADS = "1"
 #: What installs everything OCR needs, said once at the end of a run that needed it.
 INSTALL_HINT = (
@@ -60,8 +60,6 @@ class PageReader:
 
         self._pdf: Any = pypdfium2.PdfDocument(str(path), password=password or None)
         self._scale = dpi / 72
-        # pytesseract runs the tesseract program with this process's environment
-        os.environ.setdefault("OMP_THREAD_LIMIT", OMP_THREADS)
 
     def read(self, number: int) -> str:
         """OCR page ``number`` (1-based); return clean text, one paragraph per line."""

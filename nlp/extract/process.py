@@ -31,6 +31,7 @@ from nlp.extract.document import (
     iter_pages,
     precheck,
 )
+from nlp.extract.ocr import OMP_THREADS
 
 #: A worker process is replaced after this many documents, to return memory.
 DEFAULT_MAX_DOCS_PER_WORKER = 40
@@ -108,10 +109,13 @@ class Extractor:
             # A fresh interpreter (fork + exec), not a forked copy: safe when the
             # parent runs threads (Prefect), and independent of the parent's __main__.
             ours, theirs = socket.socketpair()
+            env = dict(os.environ)
+            env.setdefault("OMP_THREAD_LIMIT", OMP_THREADS)
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "nlp.extract._worker", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
+                env=env,
             )
             theirs.close()
             self._conn = Connection(ours.detach())
