@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -174,6 +175,26 @@ def stop_leftover_server(basetemp: Path) -> None:
     if info_file.is_file():
         stop_shared_server(json.loads(info_file.read_text(encoding="utf-8")))
         info_file.unlink()
+
+
+def api(url: str, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
+    """Call the Prefect REST API at ``url`` (its ``/api`` root); the decoded JSON answer."""
+    request = urllib.request.Request(
+        f"{url}{path}",
+        data=None if method == "GET" else json.dumps(body or {}).encode(),
+        headers={"content-type": "application/json"},
+        method=method,
+    )
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            # the session's server answers 503 while its SQLite database is busy
+            if exc.code != 503 or attempt == 4:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def stop_group(proc: subprocess.Popen[bytes]) -> None:

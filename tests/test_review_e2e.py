@@ -9,7 +9,6 @@ the annotation store. Skipped when chromium or playwright is missing.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from review.documents import first_labelled_row
 from review.judgements import run_labels
 from review.run import load_run
 from tests.review_fixtures import CORPUS, review_run
+from tests.servers import stop_group
 
 __all__ = ["review_run"]  # the fixture, imported for pytest
 
@@ -94,13 +94,7 @@ def server(review_run: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
         wait_until_up(url, proc, log)
         yield url, store
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        stop_group(proc)
 
 
 def test_reject_a_label_in_chromium(server: tuple[str, str], review_run: Path) -> None:

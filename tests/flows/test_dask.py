@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -32,7 +29,7 @@ from flows.progress import RunProgress
 from flows.summary import SUMMARY_KEY, summary_markdown
 from flows.workers import worker_counts
 from tests.pdfgen import text_pdf
-from tests.servers import TEMPORARY_PREFECT_HOME, free_port, static_site, stop_group
+from tests.servers import TEMPORARY_PREFECT_HOME, api, free_port, static_site, stop_group
 
 pytestmark = pytest.mark.slow
 
@@ -55,25 +52,6 @@ def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProce
         text=True,
         timeout=600,
     )
-
-
-def api(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    request = urllib.request.Request(
-        f"{url}{path}",
-        data=json.dumps(body or {}).encode(),
-        headers={"content-type": "application/json"},
-        method="POST",
-    )
-    for attempt in range(5):
-        try:
-            with urllib.request.urlopen(request, timeout=30) as resp:
-                return json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            # the session's server answers 503 while its SQLite database is busy
-            if exc.code != 503 or attempt == 4:
-                raise
-            time.sleep(1 + attempt)
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")

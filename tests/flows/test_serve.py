@@ -7,7 +7,6 @@ server of tests/servers.py) or without (it starts one and stops it).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -24,7 +23,7 @@ import pandas as pd
 import pytest
 
 from tests.pdfgen import text_pdf
-from tests.servers import TEMPORARY_PREFECT_HOME
+from tests.servers import TEMPORARY_PREFECT_HOME, api
 
 pytestmark = pytest.mark.slow
 
@@ -35,25 +34,6 @@ TEXT = (
     "Le syndicat mixte met à disposition des communes membres un portail de données "
     "ouvertes et associe les usagers à la conception des nouveaux services en ligne."
 )
-
-
-def api(url: str, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Any:
-    request = urllib.request.Request(
-        f"{url}{path}",
-        data=None if method == "GET" else json.dumps(body or {}).encode(),
-        headers={"content-type": "application/json"},
-        method=method,
-    )
-    for attempt in range(5):
-        try:
-            with urllib.request.urlopen(request, timeout=30) as resp:
-                return json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            # the session's server answers 503 while its SQLite database is busy
-            if exc.code != 503 or attempt == 4:
-                raise
-            time.sleep(1 + attempt)
-    raise AssertionError("unreachable")
 
 
 def wait_for(what: str, check: Any, timeout: float = 90.0) -> Any:
