@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -56,8 +57,13 @@ def test_the_lemma_memo_changes_nothing_and_is_rebuilt_when_stale(
 
     lexicons = load_lexicons(LEXICONS)
     memo = tmp_path / "cache" / "memo.json"
+    memo.parent.mkdir()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    leftover = memo.parent / f".memo.json.{gone.pid}.x1y2.tmp"  # a killed writer's copy
+    leftover.write_text("{", encoding="utf-8")
     cold = LexiconMatcher(nlp, lexicons, memo)
-    assert memo.is_file()
+    assert memo.is_file() and not leftover.exists()
     made = memo.stat().st_mtime_ns
     warm = LexiconMatcher(nlp, lexicons, memo)
     assert memo.stat().st_mtime_ns == made  # nothing new to add: not rewritten

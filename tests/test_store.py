@@ -66,6 +66,17 @@ def test_a_killed_writer_leaves_no_file_under_the_final_name_and_its_leftover_is
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+def test_the_leftovers_of_one_file_only(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a writer that no longer runs
+    mine = tmp_path / f".memo.json.{gone.pid}.a1b2.tmp"
+    other = tmp_path / f".table.json.{gone.pid}.c3d4.tmp"
+    for path in (mine, other):
+        path.write_text("partial")
+    assert sweep_temporary(tmp_path, of=tmp_path / "memo.json") == [mine]
+    assert other.exists()
+
+
 def test_a_file_being_written_by_this_process_is_not_swept(tmp_path: Path) -> None:
     target = tmp_path / "x.txt"
     with atomic_open(target) as fh:

@@ -155,9 +155,11 @@ class LemmaMemo:
         """Write the memo (atomically) when compiling added to it."""
         if self.path is None or not self.changed:
             return
-        from nlp.records.files import write_json
+        from nlp.records.files import sweep_temporary, write_json
 
         try:
+            # copies that killed processes were writing would stay in the cache for good
+            sweep_temporary(self.path.parent, of=self.path)
             write_json(self.path, {"key": self.key, "sequences": self.sequences, "rule": self.rule})
         except OSError as exc:  # a read-only cache costs time, never a result
             log.warning("%s: lemma memo not written (%s)", self.path, exc)

@@ -45,16 +45,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sweep_temporary(root: Path) -> list[Path]:
+def sweep_temporary(root: Path, of: Path | None = None) -> list[Path]:
     """Remove the temporary files that killed writers left under ``root``; return them.
 
     Every file is written under a temporary name holding the writer's process id and
     renamed into place when complete (:func:`atomic_open`, :func:`temporary_beside`), so a
     run killed with SIGKILL leaves at most such files, never a half-written output. A
-    temporary file whose process is gone can only be such a leftover.
+    temporary file whose process is gone can only be such a leftover. With ``of`` (a
+    file), only the leftovers of that one file are looked for, beside it.
     """
     removed = []
-    for path in Path(root).rglob(".*.tmp"):
+    found = Path(of).parent.glob(f".{Path(of).name}.*.tmp") if of else Path(root).rglob(".*.tmp")
+    for path in found:
         match = _TMP_NAME.match(path.name)
         if match and not _alive(int(match.group(1))):
             with contextlib.suppress(FileNotFoundError):
