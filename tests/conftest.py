@@ -12,8 +12,9 @@ from spacy.language import Language
 from nlp.language.lexicon import load_lexicons
 from nlp.language.lexicon_match import LexiconMatcher
 from nlp.language.segment import load_pipeline
+from tests.paths import ROOT
 
-LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
+LEXICONS = ROOT / "lexicons"
 
 # Property tests draw the same examples on every run: a CI result is reproducible, and a
 # failure found while exploring (HYPOTHESIS_PROFILE=explore) becomes a fixed regression case.
@@ -51,7 +52,7 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import shutil
 
     models = tmp_path_factory.mktemp("models") / "registry"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "models", models)
+    shutil.copytree(ROOT / "models", models)
     return models
 
 
@@ -67,27 +68,27 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #: (review_fixtures).
 SHARED_UNITS = {
     "tests/flows/test_crash.py": "review-run",
-    "tests/test_review_app.py": "review-run",
-    "tests/test_review_auth.py": "review-run",
-    "tests/test_review_e2e.py": "review-run",
+    "tests/review/test_review_app.py": "review-run",
+    "tests/review/test_review_auth.py": "review-run",
+    "tests/review/test_review_e2e.py": "review-run",
 }
 #: The longest units first (measured with --durations on two cores).
 LONGEST_FIRST = [
     "review-run",
     "tests/flows/test_run.py",
-    "tests/test_realcorpus.py",
+    "tests/nlp/extract/test_realcorpus.py",
     "tests/flows/test_dask.py",
     "tests/flows/test_sources.py",
     "tests/flows/test_annotate.py",
     "tests/flows/test_local_server.py",
     "tests/flows/test_serve.py",
-    "tests/test_pseudonymise.py",
+    "tests/nlp/language/test_pseudonymise.py",
     "tests/flows/test_hostile_inputs.py",
-    "tests/test_qdpx.py",
+    "tests/nlp/results/test_qdpx.py",
     "tests/flows/test_tag_text.py",
-    "tests/test_lexicon.py",
+    "tests/nlp/language/test_lexicon.py",
     "tests/flows/test_tagging.py",
-    "tests/test_segment.py",
+    "tests/nlp/language/test_segment.py",
     "tests/flows/test_hostile_corpus.py",
 ]
 

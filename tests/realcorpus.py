@@ -11,8 +11,9 @@ from pathlib import Path
 
 from nlp.extract.document import Page
 from nlp.extract.textclean import running_signature, words_of
+from tests.paths import ROOT
 
-SHARED_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 SPLIT = re.compile(r"\b([^\W\d_]{2,})- ([^\W\d_]{2,})\b")
 #: ``VALPUB_REALCORPUS=all`` makes the extraction tests read every document of the corpus.
 SAMPLE_SWITCH = "VALPUB_REALCORPUS"

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
+
 CORPUS = ROOT / "corpus"
 TRAINING = CORPUS / "training"
 LEXICONS = ROOT / "lexicons"

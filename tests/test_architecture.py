@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
 
 #: The library's subpackages, bottom first: each imports only from itself and those before it.
 LAYERS = ("records", "ingest", "extract", "language", "model", "results", "annotation")
@@ -158,3 +158,16 @@ def test_every_cli_command_has_help_and_is_in_the_readme() -> None:
         assert command.callback.__doc__, name
         assert "Example:" in command.callback.__doc__, name
         assert f"valpub {name}" in readme, name
+
+
+def test_tests_mirror_the_packages_and_the_unit_order_names_real_modules() -> None:
+    """A library test sits in the folder of the layer it tests; stale paths fail here."""
+    from tests.conftest import LONGEST_FIRST, SHARED_UNITS
+
+    layers = {p.name for p in (ROOT / "nlp").iterdir() if (p / "__init__.py").is_file()}
+    assert {p.name for p in (ROOT / "tests" / "nlp").iterdir() if p.is_dir()} - {
+        "__pycache__"
+    } <= layers
+    assert [p.name for p in (ROOT / "tests").glob("test_*.py")] == ["test_architecture.py"]
+    for name in [*SHARED_UNITS, *(u for u in LONGEST_FIRST if u.endswith(".py"))]:
+        assert (ROOT / name).is_file(), name

@@ -11,7 +11,7 @@ never stops the others: every row ends with a :class:`PullResult` whose ``status
 belongs to :data:`~nlp.ingest.fetch.STATUSES`. Each saved path is checked to be
 directly inside the folder, and the state file and the manifest are written
 atomically like the documents (:mod:`nlp.ingest.atomic`). Each of these rules is
-tested in ``tests/test_pull.py``.
+tested in ``tests/nlp/ingest/test_pull.py``.
 
 Two runs must not pull into the same folder at the same time (there is no lock).
 """

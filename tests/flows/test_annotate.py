@@ -30,8 +30,7 @@ from nlp.annotation.store import AnnotationStore, store_url
 from nlp.model.classify import SentenceClassifier
 from nlp.model.registry import Registry
 from nlp.records.codebook import SCHEMES
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def cli() -> typer.Typer:

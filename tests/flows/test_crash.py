@@ -25,11 +25,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.paths import ROOT
 from tests.review_fixtures import review_run
 
 __all__ = ["review_run"]  # the fixture, imported for pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "corpus"
 VALPUB = Path(sys.executable).parent / "valpub"
 RUN_DATE = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} UTC")

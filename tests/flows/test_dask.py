@@ -28,12 +28,12 @@ import pytest
 from flows.progress import RunProgress
 from flows.summary import SUMMARY_KEY, summary_markdown
 from flows.workers import worker_counts
+from tests.paths import ROOT
 from tests.pdfgen import text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME, api, free_port, static_site, stop_group
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 VALPUB = BIN / "valpub"
 PREFECT_HOME = TEMPORARY_PREFECT_HOME

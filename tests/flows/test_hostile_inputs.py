@@ -4,7 +4,7 @@ traceback, and nothing lost or half-written.
 The commands run as users run them (the ``valpub`` console script, in a subprocess),
 so that what reaches the terminal is checked, not what a test runner catches. Manifests
 that climb out of their corpus are in ``test_hostile_corpus.py``; spreadsheet formulas
-in ``tests/test_spreadsheet.py``; two runs into one folder in ``tests/flows/test_crash.py``.
+in ``tests/nlp/records/test_spreadsheet.py``; two runs into one folder in ``tests/flows/test_crash.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
+
 VALPUB = Path(sys.executable).parent / "valpub"
 GOOD = "La commune déploie la fibre optique pour tous ses habitants."
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from flows.settings import Settings, SettingsError, settings
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Variables `valpub review` sets for the Streamlit process it starts: plumbing between
 #: two of our processes, not settings a user gives.
 INTERNAL = {"VALPUB_REVIEW_OUT", "VALPUB_REVIEW_CORPUS"}

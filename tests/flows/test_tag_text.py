@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 LINES = [
     json.dumps({"id": "a", "text": "Un budget participatif permettra aux habitants de voter."}),

@@ -24,8 +24,8 @@ import pdfplumber
 import pytest
 
 from nlp.ingest.corpus import MANIFEST_COLUMNS
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 GENERATOR = CORPUS / "make_samples.py"
 MANIFEST = CORPUS / "manifest.csv"

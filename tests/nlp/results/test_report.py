@@ -22,8 +22,8 @@ from nlp.model.tagging import tag_document
 from nlp.records.tables import DOCUMENT_COLUMNS, write_frame, write_table
 from nlp.results.publish import publish_profiles
 from nlp.results.report_format import fr_number
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 LEXICONS = ROOT / "lexicons"
 FILES = [

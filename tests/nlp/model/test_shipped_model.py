@@ -17,8 +17,8 @@ from nlp.model.classify import SentenceClassifier
 from nlp.model.registry import CARD_FILE, METRICS_FILE, MODEL_FILE, Registry, load_bundle
 from nlp.records.codebook import CODEBOOK_LABELS
 from nlp.results.quality import label_quality
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "models"
 TRAINING = ROOT / "corpus" / "training"
 

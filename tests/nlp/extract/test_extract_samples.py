@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
 from nlp.extract.document import Page, extract_document
 from nlp.extract.textclean import normalize_chars
+from tests.paths import ROOT
 from tests.realcorpus import surviving_running_lines
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = ROOT / "corpus"
 sys.path.insert(0, str(CORPUS))
 import make_samples  # noqa: E402
 import samples_text as st  # noqa: E402

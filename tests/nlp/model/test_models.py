@@ -18,8 +18,9 @@ from nlp.model.learning import TrainConfig, train
 from nlp.model.lexicon_features import lexicon_matrix, lexicon_tags
 from nlp.model.registry import ModelError, Registry, load_bundle
 from nlp.model.training import load_examples
+from tests.paths import ROOT
 
-TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"
+TRAINING = ROOT / "corpus" / "training"
 
 
 class Intruder:

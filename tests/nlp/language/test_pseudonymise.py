@@ -23,9 +23,9 @@ from nlp.language.pseudonymise import CONCEALED, Mention, Pseudonymiser, publish
 from nlp.model.training import sentence_hash
 from nlp.records.tables import write_frame
 from nlp.results.publish import publish_profiles
+from tests.paths import ROOT
 from tests.realcorpus import SHARED_CORPUS
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "corpus" / "pseudonymisation"
 LEXICONS = ROOT / "lexicons"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 import spacy
@@ -18,6 +17,7 @@ from nlp.language.segment import (
     load_pipeline,
     split_sentences,
 )
+from tests.paths import ROOT
 from tests.realcorpus import SHARED_CORPUS, evaluation_only
 
 
@@ -297,7 +297,7 @@ def sample_pages() -> list[Page]:
 
     sources = sorted((SHARED_CORPUS / "pdf").glob("*.pdf")) if SHARED_CORPUS.is_dir() else []
     sources = [p for p in sources if p.name not in evaluation_only()][::20]
-    samples = Path(__file__).resolve().parents[1] / "corpus"
+    samples = ROOT / "corpus"
     sources = sources or sorted(samples.rglob("*.pdf"))  # without ../shared, the samples
     return [
         page

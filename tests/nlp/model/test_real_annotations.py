@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 
 from nlp.extract.document import iter_pages
+from tests.paths import ROOT
 from tests.realcorpus import SHARED_CORPUS, evaluation_only
 
-ANNOTATIONS = Path(__file__).resolve().parents[1] / "corpus" / "training" / "real_annotations.jsonl"
+ANNOTATIONS = ROOT / "corpus" / "training" / "real_annotations.jsonl"
 
 SCHEMES: dict[str, set[str]] = {
     "public_value": {

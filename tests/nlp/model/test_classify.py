@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from spacy.language import Language
@@ -15,8 +13,9 @@ from nlp.model.lexicon_features import LEXICON_COLUMNS, lexicon_labels, lexicon_
 from nlp.model.scoring import RULES, best_thresholds, combine, prf
 from nlp.model.training import Example, load_examples
 from nlp.records.codebook import CODEBOOK_LABELS
+from tests.paths import ROOT
 
-TRAINING = Path(__file__).resolve().parents[1] / "corpus" / "training"
+TRAINING = ROOT / "corpus" / "training"
 
 
 @pytest.fixture(scope="module")

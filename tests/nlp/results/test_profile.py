@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,9 @@ from nlp.results.profile import (
     territory_slug,
 )
 from nlp.results.territory_profile import evidence_quotes, territory_profile, year_changes
+from tests.paths import ROOT
 
-LEXICONS = Path(__file__).resolve().parents[1] / "lexicons"
+LEXICONS = ROOT / "lexicons"
 LABELS = label_catalogue(load_lexicons(LEXICONS))
 
 

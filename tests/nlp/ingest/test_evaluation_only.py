@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from nlp.ingest.evaluation import evaluation_only, is_evaluation_only
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
 

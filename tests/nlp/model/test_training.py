@@ -23,8 +23,8 @@ from nlp.model.training import (
     load_examples,
     sentence_hash,
 )
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TRAINING = ROOT / "corpus" / "training"
 
 EMPTY = {scheme: [] for scheme in SCHEMES}

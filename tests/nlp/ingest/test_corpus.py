@@ -7,6 +7,7 @@ import pytest
 
 from nlp.ingest.corpus import discover, fetch_document, read_manifest
 from nlp.records.errors import FetchError, ManifestError
+from tests.paths import ROOT
 from tests.pdfgen import text_pdf
 from tests.servers import static_site
 
@@ -82,7 +83,7 @@ def test_bad_manifests_say_where_and_why(tmp_path: Path, content: str, message: 
 
 
 def test_sample_manifest_is_valid() -> None:
-    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    corpus = ROOT / "corpus"
     docs = discover(corpus)
     assert len(docs) >= 8
     assert all(d.path.is_file() for d in docs)

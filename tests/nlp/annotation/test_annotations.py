@@ -27,8 +27,8 @@ from nlp.annotation.store import AnnotationStore, store_url
 from nlp.model.training import sentence_hash
 from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.records.errors import NlpError
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHA = "c0ffee" + "0" * 58
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 SENTENCES = [

@@ -23,8 +23,8 @@ from nlp.annotation.importing import read_annotations, read_csv, read_label_stud
 from nlp.annotation.judgement import sentence_key
 from nlp.model.training import sentence_hash
 from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
 # Sentences written for these tests, in the register of municipal documents.

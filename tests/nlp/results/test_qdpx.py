@@ -29,12 +29,12 @@ from nlp.language.lexicon import load_lexicons
 from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.results.qdpx import ExportSummary, export_qdpx
 from nlp.results.qdpx_project import NAMESPACE
+from tests.paths import ROOT
 from tests.servers import static_site
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 LEXICONS = load_lexicons(ROOT / "lexicons")
-SCHEMAS = sorted((ROOT / "tests" / "schemas" / "refi-qda").glob("*.xsd"))
+SCHEMAS = sorted((ROOT / "tests" / "fixtures" / "schemas" / "refi-qda").glob("*.xsd"))
 VALPUB = Path(sys.executable).parent / "valpub"
 NS = {"q": NAMESPACE}
 WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
