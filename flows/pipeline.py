@@ -5,7 +5,8 @@ version; when there is none, one is trained from the shipped sentences first) ->
 -> segment, tag and classify (one task per document: the lexicons and the classifier
 share the same spaCy pass; :mod:`flows.tasks`) -> profiles and report. It submits
 tagging as soon as a document is extracted and keeps only a few extractions queued, so
-documents finish all along the run: the progress bar (:class:`flows.progress.RunProgress`)
+documents finish all along the run (Prefect's ``as_completed`` over the running
+futures): the progress bar (:class:`flows.progress.RunProgress`)
 and the per-document states in Prefect follow them. :func:`run_pipeline` picks the task
 runner: ``process`` (default), task threads in this process driving extraction and
 tagging worker processes (:mod:`flows.workers`), as many of each as ``workers`` (threads
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import sys
 import time
 from collections import Counter, deque
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.futures import PrefectFuture
+from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.defaults import DEFAULT_LEXICONS, DEFAULT_OUT, SAMPLE_CORPUS
@@ -136,17 +136,12 @@ def _process_corpus(
     window = 2 * (cluster_slots(workers) if on_dask else max(1, workers))
     rows: list[dict[str, Any]] = [{} for _ in docs]
     files: list[Path | None] = [None] * len(docs)
-    done: queue.Queue[tuple[str, int]] = queue.Queue()
-    extracting: dict[int, PrefectFuture[Any]] = {}
-    tagging: dict[int, PrefectFuture[Any]] = {}
     waiting = deque(range(len(docs)))
+    running: dict[PrefectFuture[Any], tuple[str, int]] = {}
 
-    def watch(kind: str, i: int, future: PrefectFuture[Any]) -> None:
-        future.add_done_callback(lambda _: done.put((kind, i)))
-
-    def submit_extraction() -> None:
+    def extract_next() -> None:
         i = waiting.popleft()
-        extracting[i] = extract_task.submit(
+        future = extract_task.submit(
             docs[i],
             out,
             max_bytes,
@@ -156,26 +151,23 @@ def _process_corpus(
             on_dask=on_dask,
             extractor=extractor,
         )
-        watch("extract", i, extracting[i])
+        running[future] = ("extract", i)
 
     try:
         with RunProgress(len(docs), progress) as bar:
-            for _ in range(min(window, len(docs))):
-                submit_extraction()
-            finished = 0
-            while finished < len(docs):
-                try:
-                    kind, i = done.get(timeout=1.0)
-                except queue.Empty:
-                    continue
+            while waiting and len(running) < window:
+                extract_next()
+            while running:
+                future = next(as_completed(list(running)))
+                kind, i = running.pop(future)
                 if kind == "extract":
-                    outcome = task_outcome(extracting[i])
+                    outcome = task_outcome(future)
                     row = outcome if isinstance(outcome, dict) else failed_row(docs[i], outcome)
                     rows[i] = row
                     if waiting:
-                        submit_extraction()
+                        extract_next()
                     if row["sha256"] and row["pages"] and row["status"] not in FAILED_STATUSES:
-                        tagging[i] = tag_task.submit(
+                        tagging = tag_task.submit(
                             row,
                             out,
                             lexicons,
@@ -185,28 +177,13 @@ def _process_corpus(
                             models=models,
                             version=version,
                             on_dask=on_dask,
-                            wait_for=[extracting[i]],
+                            wait_for=[future],
                             return_state=False,
                         )
-                        watch("tag", i, tagging[i])
+                        running[tagging] = ("tag", i)
                         continue
                 else:
-                    outcome = task_outcome(tagging[i])
-                    if not isinstance(outcome, dict):
-                        outcome = {"path": None, "error": f"tagging failed: {outcome!r}"[:300]}
-                    tagged_file = Path(outcome["path"]) if outcome["path"] else None
-                    if tagged_file is not None and not tagged_file.is_file():
-                        tagged_file = None
-                        outcome["error"] = (
-                            f"tagged sentences not found here ({outcome['path']}): the output "
-                            "folder must be on a file system shared with the Dask workers"
-                        )
-                    files[i] = tagged_file
-                    if outcome["error"]:
-                        row = rows[i]
-                        row["status"] = "failed"
-                        row["reason"] = "; ".join(r for r in (row["reason"], outcome["error"]) if r)
-                finished += 1
+                    files[i] = _tagged_file(rows[i], task_outcome(future))
                 bar.advance(int(rows[i]["pages"] or 0))
     finally:
         if on_dask:
@@ -255,6 +232,23 @@ def _process_corpus(
         description=f"valpub run of {corpus} into {out}",
     )
     return rows
+
+
+def _tagged_file(row: dict[str, Any], outcome: Any) -> Path | None:
+    """The tagged-sentences file of a document's tagging outcome; a failure marks ``row``."""
+    if not isinstance(outcome, dict):
+        outcome = {"path": None, "error": f"tagging failed: {outcome!r}"[:300]}
+    tagged_file = Path(outcome["path"]) if outcome["path"] else None
+    if tagged_file is not None and not tagged_file.is_file():
+        tagged_file = None
+        outcome["error"] = (
+            f"tagged sentences not found here ({outcome['path']}): the output "
+            "folder must be on a file system shared with the Dask workers"
+        )
+    if outcome["error"]:
+        row["status"] = "failed"
+        row["reason"] = "; ".join(r for r in (row["reason"], outcome["error"]) if r)
+    return tagged_file
 
 
 # Like the tasks, the flow wraps a module-level function: the flow travels with every
