@@ -55,9 +55,15 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy nlp flows
 
+# Each prints a table and JSON; ratios are against a baseline measured in the same run.
+# The ../shared/corpus ones (all but start-up and tag-text) take tens of minutes together.
 bench: $(VENV)/.installed-dev
-	$(PY) benchmarks/extract_bench.py
+	$(PY) benchmarks/startup_bench.py
 	$(PY) benchmarks/tag_text_bench.py
+	$(PY) benchmarks/extract_bench.py
+	$(PY) benchmarks/tagging_bench.py
+	$(PY) benchmarks/parity_bench.py
+	$(PY) benchmarks/pipeline_bench.py
 	$(PY) benchmarks/pipeline_bench.py
 
 samples: $(VENV)/.installed-dev
