@@ -13,19 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from flows.tagging import quiet_sklearn
-from flows.train import train_and_measure
+from flows.train import TrainingInputs, train_and_measure
 from flows.training_data import prepare
 
 
-def evaluate(
-    lexicons: Path,
-    train_file: Path,
-    heldout: Path,
-    real: Path,
-    corpus: Path,
-    c: float = 4.0,
-    folds: int = 5,
-) -> dict[str, Any]:
+def evaluate(lexicons: Path, inputs: TrainingInputs) -> dict[str, Any]:
     """The figures without real annotations and, when some resolve, with them.
 
     The report's keys: ``real_annotations`` (resolved, unresolved, skipped),
@@ -34,8 +26,8 @@ def evaluate(
     from nlp.model.learning import TrainConfig
 
     quiet_sklearn()
-    data = prepare(lexicons, train_file, heldout, real, corpus, True)
-    config = TrainConfig(c=c, folds=folds)
+    data = prepare(lexicons, inputs.train_file, inputs.heldout, inputs.real, inputs.corpus, True)
+    config = TrainConfig(c=inputs.c, folds=inputs.folds)
     report: dict[str, Any] = {
         "real_annotations": {
             "resolved": len(data.real.examples),

@@ -19,6 +19,7 @@ import json
 import subprocess
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,25 @@ class NotPromotedError(NlpError):
     def __init__(self, version: str, reason: str) -> None:
         self.version = version
         super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """What a training learns from and is measured on, and how it fits the models.
+
+    ``train_file`` and ``heldout`` are the shipped sentences (JSONL), ``real`` the standoff
+    annotations of real sentences, which point into ``corpus``; ``c`` is the inverse
+    regularisation of the models and ``folds`` the number of cross-validation folds.
+    :func:`train_model` and :func:`flows.evaluation.evaluate` take them, and so do the
+    commands that run those as one group of options.
+    """
+
+    train_file: Path = DEFAULT_TRAIN
+    heldout: Path = DEFAULT_HELDOUT
+    real: Path = DEFAULT_REAL
+    corpus: Path = SHARED_CORPUS
+    c: float = 4.0
+    folds: int = 5
 
 
 def code_version() -> str:
@@ -205,12 +225,7 @@ def _fingerprint(paths: Sequence[Path], extra: Sequence[Example] = ()) -> str:
 def train_model(
     lexicons: Path = DEFAULT_LEXICONS,
     models: Path = DEFAULT_MODELS,
-    train_file: Path = DEFAULT_TRAIN,
-    heldout: Path = DEFAULT_HELDOUT,
-    real: Path = DEFAULT_REAL,
-    corpus: Path = SHARED_CORPUS,
-    c: float = 4.0,
-    folds: int = 5,
+    inputs: TrainingInputs = TrainingInputs(),
     with_real: bool = True,
     promote: bool = True,
     force: bool = False,
@@ -221,6 +236,7 @@ def train_model(
 ) -> str:
     """Train, measure and store a new version; promote it when not worse (or ``force``).
 
+    ``inputs`` are the data files and the fitting settings (:class:`TrainingInputs`);
     ``extra`` examples (analysts') join the training data. ``extra_source`` (e.g. the
     annotation store's URL) is recorded in the metrics with the counts of analysts'
     examples used and left out; ``outputs`` is where the pages and the cache of
@@ -238,10 +254,19 @@ def train_model(
 
     quiet_sklearn()
     started = time.perf_counter()
-    data = prepare(lexicons, train_file, heldout, real, corpus, with_real, extra, outputs)
-    config = TrainConfig(c=c, folds=folds)
-    clf, metrics = train_and_measure(data, config, with_real, corpus)
-    paths = [train_file, heldout, real]
+    data = prepare(
+        lexicons,
+        inputs.train_file,
+        inputs.heldout,
+        inputs.real,
+        inputs.corpus,
+        with_real,
+        extra,
+        outputs,
+    )
+    config = TrainConfig(c=inputs.c, folds=inputs.folds)
+    clf, metrics = train_and_measure(data, config, with_real, inputs.corpus)
+    paths = [inputs.train_file, inputs.heldout, inputs.real]
     registry = Registry(models)
     version = registry.new_version(_fingerprint(paths, data.extra))
     real_block = metrics.get("real_cv") or metrics.get("real")
@@ -263,7 +288,7 @@ def train_model(
             "code_version": code_version(),
             "lexicon_versions": {lx.scheme: lx.version for lx in load_lexicons(lexicons)},
             "data": data_fingerprint(paths),
-            "training": {"c": c, "folds": folds, "with_real": with_real},
+            "training": {"c": inputs.c, "folds": inputs.folds, "with_real": with_real},
             "real_annotations": {
                 "resolved": len(data.real.examples),
                 "unresolved": len(data.real.unresolved),
@@ -272,7 +297,8 @@ def train_model(
                 "samples": _sample_counts(data.real.examples),
             },
             "agreement": _agreement(
-                real.with_name("agreement.jsonl"), real.with_name("core_readings.jsonl")
+                inputs.real.with_name("agreement.jsonl"),
+                inputs.real.with_name("core_readings.jsonl"),
             ),
             "comparison": _comparison(),
             "summary": summary,

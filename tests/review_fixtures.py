@@ -48,7 +48,7 @@ def build_run(base: Path, api_url: str | None = None) -> Path:
 
     prefect_environment()  # offline, quiet, no telemetry: what `valpub run` sets
     from flows.pipeline import run_pipeline
-    from flows.train import train_model
+    from flows.train import TrainingInputs, train_model
 
     out = base / "out"
     data = base / "training"
@@ -56,10 +56,12 @@ def build_run(base: Path, api_url: str | None = None) -> Path:
     train_model(
         lexicons=LEXICONS,
         models=out / "models",
-        train_file=_head(TRAINING / "train.jsonl", data / "train.jsonl", TRAIN_LINES),
-        heldout=_head(TRAINING / "heldout.jsonl", data / "heldout.jsonl", HELDOUT_LINES),
+        inputs=TrainingInputs(
+            train_file=_head(TRAINING / "train.jsonl", data / "train.jsonl", TRAIN_LINES),
+            heldout=_head(TRAINING / "heldout.jsonl", data / "heldout.jsonl", HELDOUT_LINES),
+            folds=FOLDS,
+        ),
         with_real=False,
-        folds=FOLDS,
     )
     if api_url is None:
         run_pipeline(CORPUS, out, workers=2)

@@ -24,27 +24,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flows.commands.model import (
-    COption,
-    CorpusOption,
-    FoldsOption,
+    DEFAULT_INPUTS,
     ForceOption,
-    HeldoutOption,
     LexiconsOption,
     PromoteOption,
     RealOption,
-    TrainOption,
+    TrainingOptions,
     WithRealOption,
     exit_not_promoted,
 )
+from flows.commands.options import run_alone, with_option_groups
 from flows.console import fail, setup_logging
-from flows.defaults import (
-    DEFAULT_HELDOUT,
-    DEFAULT_LEXICONS,
-    DEFAULT_OUT,
-    DEFAULT_REAL,
-    DEFAULT_TRAIN,
-    SHARED_CORPUS,
-)
+from flows.defaults import DEFAULT_LEXICONS, DEFAULT_OUT, DEFAULT_REAL
 from flows.train import NotPromotedError, analysts_examples, train_model
 from flows.training_data import StoreUnavailableError, open_store
 
@@ -291,6 +282,7 @@ def import_cmd(
         raise typer.Exit(1)
 
 
+@with_option_groups
 def retrain_cmd(
     out: OutOption = DEFAULT_OUT,
     store: StoreOption = None,
@@ -298,12 +290,7 @@ def retrain_cmd(
         Path | None, typer.Option(help="Folder of model versions (default: OUT/models).")
     ] = None,
     lexicons: LexiconsOption = DEFAULT_LEXICONS,
-    train_file: TrainOption = DEFAULT_TRAIN,
-    heldout: HeldoutOption = DEFAULT_HELDOUT,
-    real: RealOption = DEFAULT_REAL,
-    corpus: CorpusOption = SHARED_CORPUS,
-    c: COption = 4.0,
-    folds: FoldsOption = 5,
+    inputs: TrainingOptions = DEFAULT_INPUTS,
     with_real: WithRealOption = True,
     promote: PromoteOption = True,
     force: ForceOption = False,
@@ -319,16 +306,11 @@ def retrain_cmd(
     Example: valpub retrain --out outputs
     """
     try:
-        examples, shown = analysts_examples(out, store, corpus)
+        examples, shown = analysts_examples(out, store, inputs.corpus)
         train_model(
             lexicons,
             models or out / "models",
-            train_file,
-            heldout,
-            real,
-            corpus,
-            c,
-            folds,
+            inputs,
             with_real,
             promote,
             force,
@@ -348,12 +330,5 @@ def register(app: typer.Typer) -> None:
     app.command("retrain")(retrain_cmd)
 
 
-def main() -> None:
-    """Run these commands on their own (``python -m flows.commands.annotate``)."""
-    app = typer.Typer(no_args_is_help=True, add_completion=False)
-    register(app)
-    app()
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(register)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.commands.options import OptionGroup, with_option_groups
 from flows.defaults import DEFAULT_LEXICONS
 from flows.tagging import lemma_memo
 from nlp.extract.document import Page
@@ -40,24 +41,46 @@ if TYPE_CHECKING:  # spaCy is imported only by the commands that need it
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 
-LexiconsOption = Annotated[Path, typer.Option("--lexicons", help="Folder of lexicon YAML files.")]
-CorpusOption = Annotated[
-    Path,
-    typer.Option("--corpus", help="Folder of PDFs (searched recursively).", exists=True),
-]
-PagesOption = Annotated[
-    Path | None,
-    typer.Option("--pages", help="Output folder of a `valpub run` whose stored pages to reuse."),
-]
-ExcludeOption = Annotated[
-    list[str] | None,
-    typer.Option("--exclude", help="Skip PDFs whose name matches this glob (repeatable)."),
-]
-EvaluationOption = Annotated[
-    bool,
-    typer.Option(
-        "--include-evaluation/--skip-evaluation",
-        help="Also read the documents the corpus README keeps for evaluation only.",
+LEXICONS_OPTION = typer.Option("--lexicons", help="Folder of lexicon YAML files.")
+LexiconsOption = Annotated[Path, LEXICONS_OPTION]
+
+
+@dataclass(frozen=True)
+class CorpusReading:
+    """What ``stats`` and ``kwic`` read: a corpus's PDFs and the lexicons to tag them with.
+
+    The two commands take it as one group of options (:data:`CorpusReadingOptions`).
+    ``pages`` is the output folder of a ``valpub run`` whose stored pages are reused;
+    ``exclude`` holds globs of PDF names to skip; ``include_evaluation`` also reads the
+    documents the corpus README keeps for evaluation only.
+    """
+
+    corpus: Path
+    lexicons: Path = DEFAULT_LEXICONS
+    pages: Path | None = None
+    exclude: list[str] | None = None
+    include_evaluation: bool = False
+
+    def files(self) -> list[Path]:
+        """The PDFs to read (:func:`corpus_files` with these options)."""
+        return corpus_files(self.corpus, self.exclude or [], self.include_evaluation)
+
+
+CorpusReadingOptions = Annotated[
+    CorpusReading,
+    OptionGroup(
+        corpus=typer.Option("--corpus", help="Folder of PDFs (searched recursively).", exists=True),
+        lexicons=LEXICONS_OPTION,
+        pages=typer.Option(
+            "--pages", help="Output folder of a `valpub run` whose stored pages to reuse."
+        ),
+        exclude=typer.Option(
+            "--exclude", help="Skip PDFs whose name matches this glob (repeatable)."
+        ),
+        include_evaluation=typer.Option(
+            "--include-evaluation/--skip-evaluation",
+            help="Also read the documents the corpus README keeps for evaluation only.",
+        ),
     ),
 ]
 
@@ -254,12 +277,9 @@ def check(
 
 
 @app.command()
+@with_option_groups
 def stats(
-    corpus: CorpusOption,
-    lexicons: LexiconsOption = DEFAULT_LEXICONS,
-    pages: PagesOption = None,
-    exclude: ExcludeOption = None,
-    include_evaluation: EvaluationOption = False,
+    reading: CorpusReadingOptions,
     top: Annotated[int, typer.Option(help="How many of the most frequent entries to list.")] = 20,
 ) -> None:
     """Hits per entry and per label over a corpus; entries that never fire.
@@ -269,10 +289,10 @@ def stats(
     from nlp.language.lexicon_match import tag_pages
     from nlp.records.codebook import CODEBOOK_LABELS
 
-    nlp, matcher = _load(lexicons)
-    files = corpus_files(corpus, exclude or [], include_evaluation)
-    typer.echo(f"{len(files)} PDF(s) under {corpus}", err=True)
-    page_stream = (page for _path, page in iter_corpus_pages(files, pages))
+    nlp, matcher = _load(reading.lexicons)
+    files = reading.files()
+    typer.echo(f"{len(files)} PDF(s) under {reading.corpus}", err=True)
+    page_stream = (page for _path, page in iter_corpus_pages(files, reading.pages))
     result = collect_stats(tag_pages(nlp, matcher, page_stream))
     typer.echo(f"\n{result.sentences} sentences")
     typer.echo("\nSentences with at least one label, per scheme")
@@ -306,15 +326,12 @@ def stats(
 
 
 @app.command()
+@with_option_groups
 def kwic(
     term: Annotated[
         str, typer.Argument(help="A term (matched like a lexicon term) or an entry id.")
     ],
-    corpus: CorpusOption,
-    lexicons: LexiconsOption = DEFAULT_LEXICONS,
-    pages: PagesOption = None,
-    exclude: ExcludeOption = None,
-    include_evaluation: EvaluationOption = False,
+    reading: CorpusReadingOptions,
     width: Annotated[int, typer.Option(help="Characters of context on each side.")] = 60,
     limit: Annotated[int, typer.Option(help="Stop after this many lines (0: no limit).")] = 100,
 ) -> None:
@@ -324,16 +341,16 @@ def kwic(
     """
     from nlp.language.segment import ORIGINAL_TEXT_KEY, iter_sentence_spans
 
-    nlp, matcher = _load(lexicons)
+    nlp, matcher = _load(reading.lexicons)
     entry_ids = {e for _s, _l, e in matcher.entry_ids()}
     by_entry = term in entry_ids or any(term == f"{s}:{e}" for s, _l, e in matcher.entry_ids())
     finder = None if by_entry else matcher.term_finder([term])
     wanted = term.split(":", 1)[-1]
-    files = corpus_files(corpus, exclude or [], include_evaluation)
+    files = reading.files()
     names: dict[str, str] = {}
 
     def pages_of() -> Iterator[Page]:
-        for path, page in iter_corpus_pages(files, pages):
+        for path, page in iter_corpus_pages(files, reading.pages):
             names[page.doc_sha256] = path.name
             yield page
 

@@ -3,7 +3,7 @@
 :func:`register` adds them to `valpub`. These commands only read options, call the
 workflows (:mod:`flows.train`, :mod:`flows.evaluation`, :mod:`flows.tag_text`) or the
 model registry (``nlp.model.registry``), print summaries and turn errors into exit codes. The
-options they share with ``valpub retrain`` are defined here.
+options they share with ``valpub retrain`` are defined here (:data:`TrainingOptions`).
 """
 
 from __future__ import annotations
@@ -17,32 +17,18 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from flows.commands.options import OptionGroup, run_alone, with_option_groups
 from flows.console import fail, say
-from flows.defaults import (
-    DEFAULT_HELDOUT,
-    DEFAULT_LEXICONS,
-    DEFAULT_MODELS,
-    DEFAULT_REAL,
-    DEFAULT_TRAIN,
-    SHARED_CORPUS,
-)
+from flows.defaults import DEFAULT_LEXICONS, DEFAULT_MODELS
 from flows.evaluation import evaluate, evaluation_card
-from flows.train import NotPromotedError, ship_model, train_model
+from flows.train import NotPromotedError, TrainingInputs, ship_model, train_model
 
 models_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stored model versions.")
 
 LexiconsOption = Annotated[Path, typer.Option("--lexicons", help="Folder of lexicon YAML files.")]
 ModelsOption = Annotated[Path, typer.Option("--models", help="Folder of model versions.")]
-TrainOption = Annotated[Path, typer.Option("--train", help="Training sentences (JSONL).")]
-HeldoutOption = Annotated[Path, typer.Option("--heldout", help="Held-out sentences (JSONL).")]
-RealOption = Annotated[
-    Path, typer.Option("--real", help="Standoff annotations of real sentences (JSONL).")
-]
-CorpusOption = Annotated[
-    Path, typer.Option("--corpus", help="Shared corpus the real annotations point into.")
-]
-COption = Annotated[float, typer.Option(help="Inverse regularisation of the models.")]
-FoldsOption = Annotated[int, typer.Option(help="Cross-validation folds.")]
+REAL_OPTION = typer.Option("--real", help="Standoff annotations of real sentences (JSONL).")
+RealOption = Annotated[Path, REAL_OPTION]
 WithRealOption = Annotated[
     bool, typer.Option("--with-real/--without-real", help="Train on real annotations too.")
 ]
@@ -52,21 +38,34 @@ PromoteOption = Annotated[
 ForceOption = Annotated[bool, typer.Option(help="Promote even when worse.")]
 
 
+TrainingOptions = Annotated[
+    TrainingInputs,
+    OptionGroup(
+        train_file=typer.Option("--train", help="Training sentences (JSONL)."),
+        heldout=typer.Option("--heldout", help="Held-out sentences (JSONL)."),
+        real=REAL_OPTION,
+        corpus=typer.Option("--corpus", help="Shared corpus the real annotations point into."),
+        c=typer.Option(help="Inverse regularisation of the models."),
+        folds=typer.Option(help="Cross-validation folds."),
+    ),
+]
+"""The data and fitting options of ``train``, ``evaluate`` and ``retrain``, as one
+parameter: a :class:`flows.train.TrainingInputs` (see :func:`with_option_groups`)."""
+DEFAULT_INPUTS = TrainingInputs()
+"""Every training option at its default (the group's defaults are the dataclass's)."""
+
+
 def exit_not_promoted(exc: NotPromotedError) -> NoReturn:
     """End a training command whose new version was not promoted: exit code 1."""
     say(f"not promoted: {exc}", err=True)
     raise typer.Exit(1) from exc
 
 
+@with_option_groups
 def train_cmd(
     lexicons: LexiconsOption = DEFAULT_LEXICONS,
     models: ModelsOption = DEFAULT_MODELS,
-    train_file: TrainOption = DEFAULT_TRAIN,
-    heldout: HeldoutOption = DEFAULT_HELDOUT,
-    real: RealOption = DEFAULT_REAL,
-    corpus: CorpusOption = SHARED_CORPUS,
-    c: COption = 4.0,
-    folds: FoldsOption = 5,
+    inputs: TrainingOptions = DEFAULT_INPUTS,
     with_real: WithRealOption = True,
     promote: PromoteOption = True,
     force: ForceOption = False,
@@ -83,23 +82,17 @@ def train_cmd(
     Example: valpub train --models outputs/models --ship
     """
     try:
-        version = train_model(
-            lexicons, models, train_file, heldout, real, corpus, c, folds, with_real, promote, force
-        )
+        version = train_model(lexicons, models, inputs, with_real, promote, force)
     except NotPromotedError as exc:
         exit_not_promoted(exc)
     if ship:
         ship_model(models, version)
 
 
+@with_option_groups
 def evaluate_cmd(
     lexicons: LexiconsOption = DEFAULT_LEXICONS,
-    train_file: TrainOption = DEFAULT_TRAIN,
-    heldout: HeldoutOption = DEFAULT_HELDOUT,
-    real: RealOption = DEFAULT_REAL,
-    corpus: CorpusOption = SHARED_CORPUS,
-    c: COption = 4.0,
-    folds: FoldsOption = 5,
+    inputs: TrainingOptions = DEFAULT_INPUTS,
     out: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
     card: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
 ) -> None:
@@ -109,7 +102,7 @@ def evaluate_cmd(
 
     Example: valpub evaluate --out outputs/evaluation.json --card outputs/evaluation.md
     """
-    report = evaluate(lexicons, train_file, heldout, real, corpus, c, folds)
+    report = evaluate(lexicons, inputs)
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -272,12 +265,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def main() -> None:
-    """Run these commands on their own (``python -m flows.commands.model``)."""
-    app = typer.Typer(no_args_is_help=True, add_completion=False)
-    register(app)
-    app()
-
-
 if __name__ == "__main__":
-    main()
+    run_alone(register)

@@ -12,7 +12,7 @@ pages; a ruler or lemmatizer of another kind is simply run as it is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy
 from spacy.attrs import DEP, IS_SPACE, LEMMA, ORTH, POS
@@ -23,6 +23,9 @@ from spacy.tokens import Doc
 
 #: Token attributes the attribute ruler's patterns may test for :class:`RuleTable`.
 _RULE_INPUTS = {"POS": POS, "IS_SPACE": IS_SPACE, "DEP": DEP}
+
+#: The kind of component a table stands in for (see :func:`_pipe`).
+_Pipe = TypeVar("_Pipe")
 
 
 class RuleTable:
@@ -121,9 +124,7 @@ def _one_token_rules(
 @Language.factory("valpub_rules")
 def make_rule_table(nlp: Language, name: str) -> RuleTable:
     """Build the component standing in for the ``attribute_ruler`` (see :class:`RuleTable`)."""
-    ruler = nlp.get_pipe("attribute_ruler")
-    assert isinstance(ruler, AttributeRuler)
-    return RuleTable(ruler)
+    return RuleTable(_pipe(nlp, "attribute_ruler", AttributeRuler))
 
 
 class LemmaTable:
@@ -165,9 +166,14 @@ class LemmaTable:
 @Language.factory("valpub_lemmas")
 def make_lemma_table(nlp: Language, name: str) -> LemmaTable:
     """Build the component standing in for the ``lemmatizer`` (see :class:`LemmaTable`)."""
-    lemmatizer = nlp.get_pipe("lemmatizer")
-    assert isinstance(lemmatizer, Lemmatizer)
-    return LemmaTable(lemmatizer)
+    return LemmaTable(_pipe(nlp, "lemmatizer", Lemmatizer))
+
+
+def _pipe(nlp: Language, name: str, kind: type[_Pipe]) -> _Pipe:
+    """The component ``name`` of ``nlp``, which must be a ``kind``: what a table is built on."""
+    component = nlp.get_pipe(name)
+    assert isinstance(component, kind)
+    return component
 
 
 def use_tables(nlp: Language) -> None:

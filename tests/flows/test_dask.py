@@ -20,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -184,30 +185,52 @@ def test_dask_without_address_or_server_uses_a_local_cluster_and_one_temporary_s
     )
 
 
-def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
-    tmp_path: Path,
+@dataclass(frozen=True)
+class OnDask:
+    """The module's corpus, its run with the process runner (``local``, in ``local_out``),
+    the Dask ``cluster`` and the Prefect server both runs report to (``env``)."""
+
+    corpus: Path
+    local_out: Path
+    local: subprocess.CompletedProcess[str]
+    cluster: str
+    env: dict[str, str]
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        """`valpub run` with ``args`` on the cluster, without progress lines; it must succeed."""
+        done = run(
+            *(*args, "--runner", "dask", "--dask-address", self.cluster, "--no-progress"),
+            env=self.env,
+            cwd=cwd,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    def worker_counts(self) -> dict[str, dict[str, int]]:
+        """What each worker of the cluster did since the last call (which resets them)."""
+        from distributed import Client
+
+        with Client(self.cluster, timeout=30) as client:
+            counts: dict[str, dict[str, int]] = client.run(worker_counts, reset=True)
+        return counts
+
+
+@pytest.fixture
+def on_dask(
     corpus: Path,
     local_run: tuple[Path, subprocess.CompletedProcess[str]],
     dask_cluster: str,
     prefect_api: dict[str, str],
-) -> None:
-    from distributed import Client
+) -> OnDask:
+    return OnDask(corpus, *local_run, dask_cluster, prefect_api)
 
-    local_out, local = local_run
-    args = ("--corpus", str(corpus), "--workers", "2", "--no-classifier")
-    on_dask = run(
-        *args,
-        "--out",
-        str(tmp_path / "dask"),
-        "--runner",
-        "dask",
-        "--dask-address",
-        dask_cluster,
-        "--no-progress",
-        env=prefect_api,
-        cwd=tmp_path,
-    )
-    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+
+def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
+    tmp_path: Path, on_dask: OnDask
+) -> None:
+    local_out, local = on_dask.local_out, on_dask.local
+    args = ("--corpus", str(on_dask.corpus), "--workers", "2", "--no-classifier")
+    dask_run = on_dask.run(*args, "--out", str(tmp_path / "dask"), cwd=tmp_path)
 
     expected, got = frames(local_out), frames(tmp_path / "dask")
     for name in expected:
@@ -225,8 +248,7 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     assert "Finished in state Failed" not in local.stderr
 
     # both Dask workers did work, in their own processes, and all of it
-    with Client(dask_cluster, timeout=30) as client:
-        counts = client.run(worker_counts, reset=True)
+    counts = on_dask.worker_counts()
     assert len(counts) == 2
     assert all(c.get("extracted", 0) > 0 for c in counts.values()), counts
     assert sum(c.get("extracted", 0) for c in counts.values()) == 5
@@ -236,14 +258,14 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     lines = [ln for ln in local.stderr.splitlines() if ln.startswith("documents ")]
     assert [ln.split(",")[0] for ln in lines] == [f"documents {n}/5" for n in range(1, 6)]
     assert all("pages/s" in ln for ln in lines) and "left" in lines[0]
-    assert "documents 1/5" not in on_dask.stderr
+    assert "documents 1/5" not in dask_run.stderr
     # the terminal table ends with the totals
-    assert "5 documents (1 failed, 1 not_pdf, 3 ok)" in on_dask.stdout
-    assert "classifier: none (lexicons only) (run took" in on_dask.stdout
+    assert "5 documents (1 failed, 1 not_pdf, 3 ok)" in dask_run.stdout
+    assert "classifier: none (lexicons only) (run took" in dask_run.stdout
 
     # the summary artifact of the Dask run, read back from the Prefect server (which other
     # tests' runs may be using at the same time: the run is found by its output folder)
-    url = prefect_api["PREFECT_API_URL"]
+    url = on_dask.env["PREFECT_API_URL"]
     runs = api(url, "/flow_runs/filter", {"sort": "START_TIME_DESC", "limit": 200})
     ours = [r["id"] for r in runs if r["parameters"].get("out") == str(tmp_path / "dask")]
     assert len(ours) == 1, [r["parameters"].get("out") for r in runs]
@@ -273,25 +295,14 @@ def test_dask_run_gives_the_local_outputs_with_states_summary_and_progress(
     assert any(rec["name"].startswith("nlp.") for rec in logs), {rec["name"] for rec in logs}
 
 
-def test_dask_workers_read_the_documents_from_a_corpus_url(
-    tmp_path: Path,
-    corpus: Path,
-    local_run: tuple[Path, subprocess.CompletedProcess[str]],
-    dask_cluster: str,
-    prefect_api: dict[str, str],
-) -> None:
+def test_dask_workers_read_the_documents_from_a_corpus_url(tmp_path: Path, on_dask: OnDask) -> None:
     """The corpus on a web server: the workers fetch each PDF themselves (fsspec)."""
-    from distributed import Client
-
-    with static_site(corpus) as site:
-        on_dask = run(
+    with static_site(on_dask.corpus) as site:
+        on_dask.run(
             *("--corpus", f"{site.url}/", "--out", str(tmp_path / "out"), "--no-classifier"),
-            *("--runner", "dask", "--dask-address", dask_cluster, "--no-progress"),
-            env=prefect_api,
             cwd=tmp_path,
         )
-    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
-    expected, got = frames(local_run[0]), frames(tmp_path / "out")
+    expected, got = frames(on_dask.local_out), frames(tmp_path / "out")
     # the missing document: not found at its URL instead of in the folder
     absent = f"not found: {site.url}/absent/deliberation-2025.pdf"
     assert (
@@ -307,8 +318,7 @@ def test_dask_workers_read_the_documents_from_a_corpus_url(
     there = ["/" + urllib.parse.quote(f) for f in [*SAMPLES, "valmont/page.pdf"]]
     assert [r for r in pdfs if r in there] == sorted(there), site.requests
     assert set(pdfs) - set(there) == {"/absent/deliberation-2025.pdf"}
-    with Client(dask_cluster, timeout=30) as client:
-        counts = client.run(worker_counts, reset=True)
+    counts = on_dask.worker_counts()
     assert sum(c.get("extracted", 0) for c in counts.values()) == 5
     # quotes in the report link to the documents' pages on the web server
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")

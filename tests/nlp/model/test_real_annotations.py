@@ -24,40 +24,18 @@ from typing import Any
 import pytest
 
 from nlp.extract.document import iter_pages
+from nlp.model.standoff import OPTIONAL_STANDOFF_KEYS, STANDOFF_KEYS
+from nlp.records.codebook import CODEBOOK_LABELS
 from tests.paths import ROOT
 from tests.realcorpus import SHARED_CORPUS, evaluation_only
 
 ANNOTATIONS = ROOT / "corpus" / "training" / "real_annotations.jsonl"
 
-SCHEMES: dict[str, set[str]] = {
-    "public_value": {
-        "economic",
-        "political",
-        "social",
-        "strategic",
-        "quality_of_life",
-        "ideological",
-        "stewardship",
-    },
-    "coproduction": {"active", "participative", "enhanced"},
-    "governance": {"proactive", "open"},
-    "pillar": {"infrastructure", "data", "organisation", "inclusion"},
-    "helix": {"public_sector", "business", "academia", "civil_society", "environment"},
-    "obstacle": {"phasing", "resources", "network_governance"},
-}
-KEYS = {
-    "id",
-    "doc_sha256",
-    "file",
-    "page",
-    "start",
-    "end",
-    "sentence_hash",
-    "labels",
-    "source",
-    "annotator",
-    "sample",
-}
+# The codebook's schemes, as sets: the labels a record may carry under each.
+SCHEMES: dict[str, set[str]] = {scheme: set(labels) for scheme, labels in CODEBOOK_LABELS.items()}
+# Every record of this file has every key of the standoff format, the optional ones too
+# (``sample``: how it was drawn).
+KEYS = STANDOFF_KEYS | OPTIONAL_STANDOFF_KEYS
 SAMPLE = 40
 AGREEMENT = ANNOTATIONS.with_name("agreement.jsonl")
 CORE_READINGS = ANNOTATIONS.with_name("core_readings.jsonl")
