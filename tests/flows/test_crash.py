@@ -17,7 +17,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +24,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.paths import ROOT
+from tests.paths import ROOT, VALPUB
 from tests.review_fixtures import review_run
 
 __all__ = ["review_run"]  # the fixture, imported for pytest
 
 SAMPLES = ROOT / "corpus"
-VALPUB = Path(sys.executable).parent / "valpub"
 RUN_DATE = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} UTC")
 
 

@@ -29,14 +29,13 @@ import pytest
 from flows.progress import RunProgress
 from flows.summary import SUMMARY_KEY, summary_markdown
 from flows.workers import worker_counts
-from tests.paths import ROOT
+from tests.paths import ROOT, VALPUB
 from tests.pdfgen import text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME, api, free_port, static_site, stop_group
 
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-VALPUB = BIN / "valpub"
 PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "La communauté de communes déploie la fibre optique dans chaque bourg et ouvre un "

@@ -13,15 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.paths import ROOT
+from tests.paths import ROOT, VALPUB
 
-VALPUB = Path(sys.executable).parent / "valpub"
 GOOD = "La commune déploie la fibre optique pour tous ses habitants."
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,10 +23,10 @@ from flows.local_server import (
     running_server,
     stop_server,
 )
+from tests.paths import VALPUB
 from tests.pdfgen import text_pdf
 
 TEXT = "La commune ouvre un guichet numérique pour simplifier les démarches des habitants."
-VALPUB = Path(sys.executable).parent / "valpub"
 
 
 @pytest.fixture()

@@ -6,17 +6,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from nlp.records.codebook import CODEBOOK_LABELS
+from tests.paths import VALPUB
 from tests.pdfgen import image_only_pdf, scanned_text_pdf, text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME
 
-VALPUB = Path(sys.executable).parent / "valpub"
 PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "La commune ouvre un guichet numérique pour simplifier les démarches des habitants et "

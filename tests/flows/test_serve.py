@@ -22,13 +22,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.paths import VALPUB
 from tests.pdfgen import text_pdf
 from tests.servers import TEMPORARY_PREFECT_HOME, api
 
 pytestmark = pytest.mark.slow
 
-BIN = Path(sys.executable).parent
-VALPUB = BIN / "valpub"
 PREFECT_HOME = TEMPORARY_PREFECT_HOME
 TEXT = (
     "Le syndicat mixte met à disposition des communes membres un portail de données "

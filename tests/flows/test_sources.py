@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.paths import VALPUB
 from tests.pdfgen import text_pdf
 from tests.servers import StaticSite, static_site
 
-VALPUB = Path(sys.executable).parent / "valpub"
 TEXT = (
     "La commune ouvre ses données publiques et associe les habitants à la conception "
     "des nouveaux services numériques lors d'ateliers participatifs."

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,13 +24,13 @@ from nlp.records.codebook import SCHEMES
 from review.documents import first_labelled_row
 from review.judgements import run_labels
 from review.run import load_run
+from tests.paths import VALPUB
 from tests.review_fixtures import CORPUS, review_run
 from tests.servers import stop_group
 
 __all__ = ["review_run"]  # the fixture, imported for pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-VALPUB = Path(sys.executable).parent / "valpub"
 ANALYST = "Dominique Martin"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

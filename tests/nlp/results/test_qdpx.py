@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime
@@ -29,13 +28,12 @@ from nlp.language.lexicon import load_lexicons
 from nlp.records.codebook import CODEBOOK_LABELS, SCHEMES
 from nlp.results.qdpx import ExportSummary, export_qdpx
 from nlp.results.qdpx_project import NAMESPACE
-from tests.paths import ROOT
+from tests.paths import ROOT, VALPUB
 from tests.servers import static_site
 
 CORPUS = ROOT / "corpus"
 LEXICONS = load_lexicons(ROOT / "lexicons")
 SCHEMAS = sorted((ROOT / "tests" / "fixtures" / "schemas" / "refi-qda").glob("*.xsd"))
-VALPUB = Path(sys.executable).parent / "valpub"
 NS = {"q": NAMESPACE}
 WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
