@@ -56,7 +56,7 @@ from flows.workers import (
 )
 from nlp.extract.document import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from nlp.ingest.corpus import corpus_location, discover
-from nlp.model.tagging import lexicon_fingerprint
+from nlp.language.lexicon import lexicon_fingerprint
 from nlp.records.errors import FetchError
 from nlp.records.files import run_lock, sweep_temporary
 from nlp.records.netaddr import is_loopback_address as _is_loopback

@@ -43,7 +43,7 @@ from nlp.extract.document import (
 )
 from nlp.ingest.corpus import Document, fetch_document, remote_version
 from nlp.language.pseudonymise import Pseudonymiser, published_texts
-from nlp.model.tagging import model_key
+from nlp.model.tagged import model_key
 from nlp.records.errors import FetchError
 from nlp.records.files import write_json
 from nlp.records.tables import DOCUMENT_COLUMNS, write_frame

@@ -198,7 +198,7 @@ def _unchanged_run(
     import pandas as pd
 
     from flows.defaults import DEFAULT_LEXICONS, adopt_shipped
-    from nlp.model.tagging import lexicon_fingerprint
+    from nlp.language.lexicon import lexicon_fingerprint
     from nlp.records.files import OutputBusyError, run_lock
     from nlp.results.store import corpus_documents, outputs_up_to_date, run_key, run_options
 

@@ -11,6 +11,7 @@ naming the label, entry and field at fault. Compiling the lexicons for matching 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -294,3 +295,12 @@ def load_lexicons(directory: Path | str) -> list[Lexicon]:
     if not files:
         raise LexiconError(directory, "no *.yaml lexicon in this directory")
     return [load_lexicon(path) for path in files]
+
+
+def lexicon_fingerprint(directory: Path) -> str:
+    """A short hash of every lexicon file's bytes: tagged results are reused only under it."""
+    h = hashlib.sha256()
+    for path in sorted(Path(directory).glob("*.yaml")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]

@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from spacy.language import Language
 
 from nlp.language.names import (
     ADDRESS,
@@ -62,6 +62,9 @@ from nlp.language.names import (
     is_given_name,
 )
 from nlp.language.person_names import Officials, PersonName, ocr_reading, parse_name, trim_name
+
+if TYPE_CHECKING:  # spaCy is needed only when a caller passes its NER
+    from spacy.language import Language
 
 #: Kinds of mention that are concealed in the published text.
 CONCEALED = ("private_person", "address", "phone", "email", "birth_date")

@@ -25,8 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import skops.io as sio
-
 from nlp.records.errors import NlpError
 from nlp.records.files import atomic_open
 
@@ -64,6 +62,8 @@ class ModelError(NlpError):
 
 def save_bundle(bundle: dict[str, Any], path: Path) -> None:
     """Write a classifier bundle with skops, zip-deflated (about 12 times smaller)."""
+    import skops.io as sio  # here, not at the top: see load_bundle
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     sio.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED)
@@ -76,6 +76,10 @@ def load_bundle(path: Path, allowed: frozenset[str] = ALLOWED_TYPES) -> dict[str
     Raises:
         ModelError: the file is missing, not a bundle, or holds a disallowed type.
     """
+    # skops imports scikit-learn (2 to 3 s): imported here, so that what only reads the
+    # registry (a run's start-up asks which version is current) does not wait for it.
+    import skops.io as sio
+
     if not path.is_file():
         raise ModelError(f"no model file at {path}")
     try:

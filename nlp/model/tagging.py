@@ -13,10 +13,8 @@ label given and 0.0 otherwise), so the table has the same columns either way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,26 +26,6 @@ from nlp.language.segment import DEFAULT_BATCH_SIZE
 from nlp.model.classify import SentenceClassifier, lexicon_only_predictions
 from nlp.records.codebook import SCHEMES
 from nlp.records.tables import SENTENCE_COLUMNS
-
-
-def lexicon_fingerprint(directory: Path) -> str:
-    """A short hash of every lexicon file's bytes: tagged results are reused only under it."""
-    h = hashlib.sha256()
-    for path in sorted(Path(directory).glob("*.yaml")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
-
-
-#: Version of the tagged-sentence rows (columns, segmentation): stored ones of another
-#: version are tagged again.
-TAGGED_VERSION = "2"
-
-
-def model_key(fingerprint: str, model_version: str | None) -> str:
-    """Cache key of tagged sentences: row version, lexicon fingerprint and model version."""
-    key = f"v{TAGGED_VERSION}-{fingerprint}"
-    return f"{key}-{model_version}" if model_version else key
 
 
 def tag_document(

@@ -11,7 +11,7 @@ import pytest
 from flows.defaults import DEFAULT_LEXICONS
 from flows.tagging import TaggerPool
 from flows.tasks import tag_one
-from nlp.model.tagging import lexicon_fingerprint
+from nlp.language.lexicon import lexicon_fingerprint
 from nlp.results.store import pages_path
 
 GOOD = "La commune ouvre un guichet numérique et accompagne les publics éloignés du numérique."
