@@ -106,8 +106,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def make_samples() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_samples_under_test", GENERATOR)
+def typeset() -> ModuleType:
+    """The generator's typesetting module (line breaking, French syllables)."""
+    spec = importlib.util.spec_from_file_location("typeset_under_test", CORPUS / "typeset.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -181,9 +182,9 @@ def test_exactly_one_pdf_without_row_sits_in_a_territory_folder() -> None:
 
 
 # ------------------------------------------------------------------ the generator's own rules
-def test_syllable_breaks_follow_french_rules(make_samples: ModuleType) -> None:
+def test_syllable_breaks_follow_french_rules(typeset: ModuleType) -> None:
     def splits(word: str) -> list[str]:
-        return [f"{word[:i]}-{word[i:]}" for i in make_samples.syllable_breaks(word)]
+        return [f"{word[:i]}-{word[i:]}" for i in typeset.syllable_breaks(word)]
 
     assert "dévelop-pement" in splits("développement")
     assert "accompa-gnement" in splits("accompagnement")
@@ -194,8 +195,8 @@ def test_syllable_breaks_follow_french_rules(make_samples: ModuleType) -> None:
     assert splits("exemple") == []
 
 
-def test_line_breaker_keeps_lines_within_width(make_samples: ModuleType) -> None:
-    ms = make_samples
+def test_line_breaker_keeps_lines_within_width(typeset: ModuleType) -> None:
+    ms = typeset
     text = " ".join(["la co-construction des e-services numériques intercommunaux"] * 12)
     lines = ms.break_lines(ms.parse_words(text), ms.BODY, 200.0, ms.Breaks())
     space = ms.pdfmetrics.stringWidth(" ", ms.BODY.name, ms.BODY.size)
