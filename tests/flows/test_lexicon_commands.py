@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from flows.commands.lexicon import app as lexicon_app
-from tests.nlp.language.test_lexicon import VALID, write
+from tests.nlp.language.lexicon_files import VALID, write
 
 runner = CliRunner()
 

@@ -20,7 +20,7 @@ from flows.settings import settings
 from nlp.annotation.judgement import Judgement
 from nlp.annotation.schema import SCHEMA_VERSION
 from nlp.annotation.store import AnnotationStore, store_url
-from tests.nlp.annotation.test_annotations import SENTENCES, T0, judgement
+from tests.nlp.annotation.judgements import SENTENCES, T0, judgement
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from nlp.records.codebook import CODEBOOK_LABELS
 from nlp.records.errors import LexiconError
 from tests import strategies
 from tests.conftest import LEXICONS
+from tests.nlp.language.lexicon_files import VALID, write
 
 EXISTING = sorted(p.stem for p in LEXICONS.glob("*.yaml"))
 # Examples are derandomized by the session profile (tests/conftest.py). A random run once
@@ -103,40 +103,6 @@ def test_lexicon_file_is_valid_and_complete(scheme: str) -> None:
     for label in lexicon.labels:
         assert len(label.entries) >= MIN_ENTRIES[scheme], label.id
         assert label.definition.strip() and label.name.strip()
-
-
-def write(tmp_path: Path, stem: str, body: str) -> Path:
-    path = tmp_path / f"{stem}.yaml"
-    path.write_text(textwrap.dedent(body), encoding="utf-8")
-    return path
-
-
-VALID = """\
-scheme: coproduction
-version: "1.2.3"
-name: n
-description: d
-labels:
-  - id: active
-    name: a
-    definition: a
-    entries:
-      - id: active.signalement
-        terms: ["plateforme de signalement"]
-  - id: participative
-    name: p
-    definition: p
-    entries:
-      - id: participative.budget
-        terms: ["budget participatif"]
-  - id: enhanced
-    name: e
-    definition: e
-    entries:
-      - id: enhanced.fablab
-        patterns:
-          - [{LOWER: "fablab"}]
-"""
 
 
 def test_valid_minimal_file(tmp_path: Path) -> None:
