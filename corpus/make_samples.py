@@ -6,12 +6,12 @@ Run from the repository root::
     .venv/bin/python corpus/make_samples.py --out DIR  # same files under DIR (the test uses this)
     .venv/bin/python corpus/make_samples.py --report   # also prints where each layout feature is
 
-The text lives in ``corpus/samples_text.py`` (written for valpub, fictional territories). This
-module is the layout engine: with ``corpus/typeset.py``, which breaks lines itself (greedy fill
-measured with ``pdfmetrics.stringWidth``, breaks at real hyphens and at French syllable
-boundaries) and justifies them, it flows two columns, and draws running headers, footers,
-footnote calls, bullet lists and ruled tables, so the samples exercise what the extractor
-meets in real documents.
+The text lives in ``corpus/samples/*.yaml`` (written for valpub, fictional territories), loaded
+by ``corpus/samples_text.py``. This module is the layout engine: with ``corpus/typeset.py``,
+which breaks lines itself (greedy fill measured with ``pdfmetrics.stringWidth``, breaks at real
+hyphens and at French syllable boundaries) and justifies them, it flows two columns, and draws
+running headers, footers, footnote calls, bullet lists and ruled tables, so the samples exercise
+what the extractor meets in real documents.
 
 Output is byte-for-byte deterministic: reportlab runs in invariant mode (fixed dates and document
 id) and the fonts are the Bitstream Vera TTFs shipped inside reportlab itself, so no system font is

@@ -1,8 +1,9 @@
 """Extraction of our sample corpus compared with the text it was generated from.
 
-The sample PDFs are made by corpus/make_samples.py from corpus/samples_text.py, so the
-expected text of every paragraph, heading, bullet item and table cell is known exactly
-(pdfplumber's golden-text approach, without keeping copies of the text).
+The sample PDFs are made by corpus/make_samples.py from corpus/samples/*.yaml (loaded by
+corpus/samples_text.py), so the expected text of every paragraph, heading, bullet item and
+table cell is known exactly (pdfplumber's golden-text approach, without keeping copies of the
+text).
 """
 
 from __future__ import annotations
