@@ -4,6 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+# uv installs what pip would (the same resolution) several times faster: a fresh clone's
+# `make test` spends under a minute installing instead of three. pip stays the fallback
+# wherever uv cannot be installed or cannot reach the package index that pip is set up for.
+UV     := $(VENV)/bin/uv
+install = { $(PIP) uv >/dev/null 2>&1 && $(UV) pip install --quiet --python $(PY) --compile-bytecode $(1); } \
+	|| { echo "note: installing with pip (uv unavailable)"; $(PIP) $(1); }
 CORPUS ?= corpus
 OUT    ?= outputs
 
@@ -20,11 +26,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-run: pyproject.toml | $(PY)
-	$(PIP) -e .
+	@$(call install,-e .)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PIP) -e '.[dev]'
+	@$(call install,-e '.[dev]')
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
