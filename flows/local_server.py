@@ -118,6 +118,11 @@ def read_state(home: Path) -> KeptServer | None:
 
 
 def _alive(pid: int) -> bool:
+    # A keeper started by this very process stays a zombie once it has exited, and a
+    # zombie still takes signals: reap it first, or a stop would wait its whole timeout.
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
