@@ -119,15 +119,19 @@ LOW = "a-zß-öø-ÿœæ"
 CAP = rf"(?:[{UP}]['’])?[{UP}][{LOW}]+(?:-[{UP}][{LOW}]+)*"
 UPPER = rf"(?:[{UP}]['’])?[{UP}]{{2,}}(?:-[{UP}]{{2,}})*"
 INITIAL = rf"[{UP}]\.(?:-[{UP}]\.)?"
+#: A surname in capitals glued to the given name after it, the space lost in the text
+#: layer: "BRUNETJean-Marie".
+GLUED = rf"[{UP}]{{2,}}[{UP}][{LOW}]+(?:-[{UP}][{LOW}]+)*"
 #: One word of a name: an initial, a capitalised word, or a word in capitals.
-TOKEN = rf"(?:{INITIAL}|{CAP}|{UPPER})"
+TOKEN = rf"(?:{INITIAL}|{CAP}|{GLUED}|{UPPER})"
 PARTICLE = r"(?:(?:de la|de|du|des|van der|van|von|ben|el|di|da|dos)\s+|d['’]|l['’])"
 #: A name of one to four words ("Jean-Claude de la TOUR").
 NAME = rf"{TOKEN}(?:(?:\s+{PARTICLE}?|\s*{PARTICLE}){TOKEN}){{0,3}}"
 CIVILITY = (
     # OCR misreadings of scanned minutes: "M, BESSET", "Madarne", "Monsleur"
     r"(?:M[,;](?=\s*[A-Z])|Mad(?:arn|acn|amn|ain)e|M[o0]ns[il1]eur|Messieur"
-    r"|M\.|MM\.|Mr\.?|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle\.?|Monsieur|Messieurs|Madame"
+    # "Mmes et Ms Roux - Petit": "Ms" is the plural of "M." in some attendance lists
+    r"|M\.|MM\.|Mr\.?|Ms\.?(?=\s)|Mme\.?|Mmes\.?|Mlle\.?|Mlles\.?|Melle\.?|Monsieur|Messieurs|Madame"
     r"|Mesdames|Mademoiselle|Maîtres|Maître|Me|Dr\.?|Docteurs|Docteur|Pr\.?|Professeur"
     # in running text some minutes write "cède la parole à monsieur Philippe Mallard"
     r"|monsieur|madame|mademoiselle|messieurs|mesdames)"
@@ -198,32 +202,45 @@ _FUNCTION = (
     r"|conseill\w+|vice-présidente?|présidente?(?= (?:de séance|du conseil|de la communauté"
     r"|de l'agglo|du syndicat|de la région|du département|de la commission|de la métropole"
     r"|du pays|du pôle|du parc|de l'EPCI|du SI\w*|du SM\w*))"
-    r"|délégué\w*|rapporteu\w+|dgs|directeur|directrice|secrétaire"
+    r"|délégué\w*|référente?s?|rapporteu\w+|dgs|directeur|directrice|secrétaire"
+    r"|chef(?:fe)?\s+(?:de|du|d['’])"
     r"|élue?s?\b|trésori\w+|questeur|receveur\w*|comptable public"
     # offices of other bodies: a senator or a prefect asked for a grant acts as such
     r"|sénat(?:eur|rice)|député\w*|(?:sous-)?préf(?:et|ète))"
 )
-#: An election or installation said of the person: "a été proclamée deuxième adjointe".
+#: An election, installation or designation said of the person: "a été proclamée deuxième
+#: adjointe", "sont désignées en tant que déléguées".
 _OFFICE_VERB = (
-    r"(?:(?:est|a été)\s+(?:proclamée?|élue?|installée?)\s+(?:en qualité de\s+|comme\s+)?)?"
+    r"(?:(?:est|sont|a été|ont été)\s+)?(?:(?:proclamée?s?|élue?s?|installée?s?|désignée?s?)\s+)?"
+    r"(?:en qualité de\s+|en tant que\s+|comme\s+)?"
 )
-FUNCTION_AFTER = re.compile(rf"^\s*(?:,|\(|-|–|:)?\s*{_OFFICE_VERB}{_FUNCTION}", re.IGNORECASE)
+#: A function qualified as new or former ("Jacques Thibaut, nouveau receveur municipal").
+_OFFICE_AGE = r"(?:(?:nouvel(?:le)?|nouveau|ancien(?:ne)?|futur(?:e)?)\s+)?"
+FUNCTION_AFTER = re.compile(
+    rf"^\s*(?:,|\(|-|–|:)?\s*{_OFFICE_VERB}{_OFFICE_AGE}{_FUNCTION}", re.IGNORECASE
+)
 FUNCTION_BEFORE = re.compile(
     rf"(?:{_FUNCTION}\s*(?:,|:|-|–|\()?|présidence de|démission de"
     rf"|(?:abstentions?|contre|pour)\s*[»\"]?\s*(?::|\()[^();]*?)\s*(?:{CIVILITY}\s+)?$",
     re.IGNORECASE,
 )
 SPEAKER = re.compile(
-    r"^\s*,?\s*(?:présente|expose|rappelle|indique|précise|propose|répond|informe|explique"
+    # a question asked in the meeting ("demande si", not "demande une aide")
+    r"^\s*,?\s*(?:demandent? (?:si|s['’]|quel|quand|pourquoi|comment|combien|où|des précisions"
+    r"|des renseignements|la parole)|ne (?:prend|prenant|prennent|participe|participant"
+    r"|participent) pas (?:part )?au vote|présente|expose|rappelle|indique|précise|propose"
+    r"|répond|informe|explique"
     r"|souligne|donne lecture|remercie|intervient|ajoute|rapporte|annonce|constate|confirme"
     r"|évoque|conclut|quitte|rejoint|prend la parole|s'abstient|s’abstient|vote|regrette"
     r"|estime|interroge|s'interroge|s’interroge|fait part|fait remarquer|fait savoir|soumet"
     r"|donne la parole|ouvre la séance|lève la séance|déclare|accueille|salue)\b",
     re.IGNORECASE,
 )
-#: A given name alone ("explique Lucie"); at the head of a sentence only when a comma
-#: or "et" follows it ("Mathieu et Élodie Roux").
-LONE_GIVEN_NAME = re.compile(rf"(?<![\w'’.-])(?P<name>{CAP})(?![\w'’-])(?P<after>\s*(?:,|et\b))?")
+#: A given name alone ("explique Lucie", "les cent ans d'Yvonne"); at the head of a
+#: sentence only when a comma or "et" follows it ("Mathieu et Élodie Roux").
+LONE_GIVEN_NAME = re.compile(
+    rf"(?:(?<=\bd['’])|(?<![\w'’.-]))(?P<name>{CAP})(?![\w'’-])(?P<after>\s*(?:,|et\b))?"
+)
 #: Words after which a name is a private person's ("les époux Martin", "consorts Roux").
 KIN = re.compile(
     rf"(?<![\w])(?P<civ>(?i:époux|épouse|consorts|veuve|veuf|famille|héritiers|indivision"
@@ -235,6 +252,21 @@ RELATIVE = re.compile(
     rf"(?<![\w])(?i:frère|sœur|soeur|fils|fille|père|mère|époux|épouse|conjointe?|compagnon"
     rf"|compagne|neveu|nièce|gendre|belle-fille|veuve|veuf)\s+(?:de|d['’])\s*"
     rf"(?:{CIVILITY}\s+)?(?P<name>{NAME})"
+)
+#: After a name, a body it speaks for ("M. Paul Roux du SITCOM", "de la SAFER") or a
+#: presentation it is asked to make in the meeting ("propose à M. Roux de présenter").
+ON_BEHALF = re.compile(
+    rf"^\s*,?\s*(?:(?:du|de la|de l['’])\s*[{UP}]{{3,}}\b|(?:de|d['’])\s*(?:présenter|exposer"
+    r"|rapporter|faire le point|faire une présentation))"
+)
+#: Words before a name that make the person a party to a sale or lease of the council, or
+#: an owner: "bail à Monsieur", "vendue à M. et Mme", "au profit de Madame", "propriété de".
+PARTY = re.compile(
+    r"(?:\b(?:bail|baux|vente|vendue?s?|vendre|cession|cédée?s?|céder|louée?s?|louer|location"
+    r"|acquisition|acquérir|acquise?s?|achat|achetée?s?|propriété|appartenant)"
+    r"\s+(?:\S+\s+){0,2}?(?:à|au|aux|de|d['’]|auprès de|par)|\bau profit d[eu]|\bau profit d['’])"
+    rf"\s*(?:{CIVILITY}\s+(?:(?:et|&)\s+{CIVILITY}\s+)?)?$",
+    re.IGNORECASE,
 )
 #: A list that names people to welcome, marry or mourn (état civil): never officials.
 CIVIL_STATUS = re.compile(

@@ -18,6 +18,9 @@ from nlp.language.names import FUNCTION_WORDS, fold, is_given_name
 _FEMALE = {"MME", "MMES", "MADAME", "MESDAMES"}
 _MISS = {"MLLE", "MLLES", "MELLE", "MADEMOISELLE"}  # not the same person as a "Mme"
 _MALE = {"M", "MM", "MR", "MONSIEUR", "MESSIEURS"}
+#: "MM." and "Messieurs" also head lists of men and women alike ("MM. DRUGEON Serge,
+#: LEHUGEUR Liliane"): with a given name, the plural title tells no sex.
+_PLURAL_MALE = {"MM", "MESSIEURS"}
 #: Initials written for a given name: "J.", "M.-L.", "M.L.", "JT.", or, in capitals and
 #: without stops, "ML" (a surname never has fewer than three letters here).
 _INITIALS = re.compile(r"(?:[A-ZÀ-Þ]\.?-?){1,3}")
@@ -46,7 +49,20 @@ class Officials:
         self.by_surname.setdefault(name.surname, set()).add((name.first, name.gender))
 
     def match(self, name: PersonName) -> bool:
-        """True when the name can be one of the officials (same surname, no contrary sign)."""
+        """True when the name can be one of the officials (same surname, no contrary sign).
+
+        A name all in capitals does not tell its given name: "ELSA CARRIER" is also read
+        as the given name ELSA and the surname CARRIER, and the reverse.
+        """
+        words = name.surname.split()
+        if not name.first and len(words) == 2:
+            return any(
+                self._match(PersonName(first, surname, name.gender))
+                for first, surname in ((words[0], words[1]), (words[1], words[0]))
+            ) or self._match(name)
+        return self._match(name)
+
+    def _match(self, name: PersonName) -> bool:
         if name.first and (name.surname, name.first) in self.relatives:
             return False
         entries = self.by_surname.get(name.surname, set())
@@ -99,7 +115,10 @@ def parse_name(name: str, civility: str = "") -> PersonName:
         civ = "MADAME"
     elif re.fullmatch(r"M[O0]NS[IL1]EUR|MESSIEUR", civ):
         civ = "MONSIEUR"
-    if len(words) > 1 and (is_initials(words[0]) or is_given_name(words[0])):
+    split = _split_by_case(words)
+    if split:
+        first, words = split
+    elif len(words) > 1 and (is_initials(words[0]) or is_given_name(words[0])):
         first = fold(words[0])
         words = words[1:]
         while len(words) > 1 and is_initials(words[0]) and is_initials(first):
@@ -107,10 +126,36 @@ def parse_name(name: str, civility: str = "") -> PersonName:
         if civ == "M" and is_initials(first):
             civ = ""  # "M. L. CASTELLI": the "M." may be one of the initials
     elif len(words) > 1 and is_given_name(words[-1]) and words[0].isupper():
-        first = fold(words[-1])  # "DUPONT Jean"
-        words = words[:-1]
+        given: list[str] = []  # "DUPONT Jean", "GUGLIELMI MARC MARIE"
+        while len(words) > 1 and is_given_name(words[-1]):
+            given.insert(0, fold(words.pop()))
+        first = "-".join(given)
+    if first and civ in _PLURAL_MALE:
+        civ = ""
     gender = "f" if civ in _FEMALE else "mlle" if civ in _MISS else "m" if civ in _MALE else ""
     return PersonName(first, " ".join(fold(w) for w in words), gender)
+
+
+#: The capitals of a surname and the capital of a word glued to it: "BRUNETJ|ean-Marie".
+_GLUED = re.compile(r"[A-ZÀ-Þ]{2,}[A-ZÀ-Þ](?=[a-zß-ÿ])")
+
+
+def _split_by_case(words: list[str]) -> tuple[str, list[str]] | None:
+    """Given name and surname words told apart by their case, or None.
+
+    Minutes write the surname in capitals: "Elsa CARRIER", "CARRIER Elsa", "Marie Cécile
+    ANDREI-RUIZ". A given name outside the common list is read so too.
+    """
+    upper = [w.isupper() and len(w.replace("-", "")) > 1 for w in words]
+    if len(words) < 2 or all(upper) or not any(upper) or not all(w[:1].isupper() for w in words):
+        return None
+    if any(is_initials(w) for w in words):
+        return None
+    cut = upper.index(True) if not upper[0] else upper.index(False)
+    if any(upper[cut:]) != (not upper[0]) or len(set(upper[cut:])) > 1:
+        return None  # mixed cases on both sides: "Jean DUPONT Paul"
+    given, surname = (words[:cut], words[cut:]) if not upper[0] else (words[cut:], words[:cut])
+    return "-".join(fold(w) for w in given), surname
 
 
 STOP_WORDS = FUNCTION_WORDS | {
@@ -131,16 +176,27 @@ def trim_name(text: str, start: int, end: int) -> int:
     """End of a name read greedily.
 
     Cut before a function word or a civility title ("M. Perrin Maire"), and between two
-    names of a list ("Éric ROUX Anne PETIT").
+    names of a list ("Éric ROUX Anne PETIT"). A word glued to a surname in capitals is
+    kept only when it is a given name ("BRUNETJean-Marie", not "DEMOUYreprésentante").
     """
     words = list(re.finditer(r"\S+", text[start:end]))
     for i, m in enumerate(words):
         word = m.group()
+        glued = _GLUED.match(word)
+        if glued and not is_given_name(word[glued.end() - 1 :]):
+            return start + m.start() + glued.end()
         low = word.lower().strip(",.")
         stop = i > 0 and low in STOP_WORDS
         if stop and low in {"le", "la", "les", "l'"}:
             nxt = words[i + 1].group().lower().strip(",.") if i + 1 < len(words) else ""
             stop = nxt in FUNCTION_WORDS
+        if (
+            i > 1
+            and low in {"de", "du", "des", "d'", "d’"}
+            and words[i - 1].group().isupper()
+            and is_given_name(words[i - 2].group())
+        ):
+            stop = True  # "Thomas GUILLAIS du SITCOM": the particle is after the full name
         if i > 0 and not stop and i + 1 < len(words) and words[i - 1].group().isupper():
             # a given name after a surname in capitals, itself followed by a name
             stop = not word.isupper() and is_given_name(word) and words[i + 1].group()[:1].isupper()

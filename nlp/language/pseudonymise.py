@@ -47,7 +47,9 @@ from nlp.language.names import (
     KIN,
     LONE_GIVEN_NAME,
     NAME,
+    ON_BEHALF,
     PARTICLE,
+    PARTY,
     PHONE,
     PLACE_WORDS,
     PREMISES,
@@ -78,7 +80,7 @@ PLACEHOLDERS = {
 }
 
 CIVILITY_NAME = re.compile(
-    rf"(?<![\w.])(?P<civ>{CIVILITY})(?:\s+(?:et|&)\s+{CIVILITY})?\s+(?P<name>{NAME})"
+    rf"(?<![\w.])(?P<civ>{CIVILITY})(?P<both>\s+(?:et|&)\s+{CIVILITY})?\s+(?P<name>{NAME})"
 )
 #: Two to four name words (a lookahead, so that "Entreprise RAUX Christophe" is also read
 #: from "RAUX"); kept only when one of them is a given name.
@@ -100,8 +102,14 @@ _CONTINUED = re.compile(rf"^\s*(?:,|et|&)\s+(?P<name>{UPPER}(?:\s+{CAP})?)")
 _CONTINUED_INITIALS = re.compile(
     rf"^\s*(?:,|et|&)\s+(?P<name>(?:[{UP}]{{1,2}}\.?\s?-?\s?){{1,3}}\s*(?:{UPPER}|{CAP}))"
 )
-_CONTINUED_PLURAL = re.compile(rf"^\s*(?:,|et|&)\s+(?P<name>{NAME})")
-_PLURAL = {"MM", "MESSIEURS", "MMES", "MESDAMES", "MAITRES", "DOCTEURS", "MLLES"}
+#: After a plural title, names also follow one another between dashes: "Mmes et Ms Roux -
+#: Petit –Duval".
+_CONTINUED_PLURAL = re.compile(rf"^\s*(?:(?:,|et|&)\s+|[-–]\s*)(?P<name>{NAME})")
+_PLURAL = {"MM", "MS", "MESSIEURS", "MMES", "MESDAMES", "MAITRES", "DOCTEURS", "MLLES"}
+_PLACES = {fold(w) for w in PLACE_WORDS}
+_BODIES = {fold(w) for w in BODY_WORDS}
+#: Given names that are also feasts: alone, "Noël" is the feast ("marché de Noël").
+_FEASTS = {"NOEL"}
 _WORD_BEFORE = re.compile(r"([\w'’-]+)\s*(?:(?:de la|de l['’]|des|du|de|d['’])\s*)?$")
 
 
@@ -140,10 +148,11 @@ class Pseudonymiser:
         if self.ner is not None:
             self._add_entities(sentences, raw)
         officials = Officials()
+        heading = False  # an attendance heading ("Absents excusés :") whose items follow
         for text, found in zip(sentences, raw, strict=True):
-            attendance = not CIVIL_STATUS.search(text) and (
-                bool(ATTENDANCE.search(text)) or _name_list(text, found)
-            )
+            listed = _name_list(text, found, least=1 if heading else 2)
+            attendance = not CIVIL_STATUS.search(text) and (bool(ATTENDANCE.search(text)) or listed)
+            heading = (attendance and text.rstrip().endswith(":")) or (heading and listed)
             for start, end, name, kind in found:
                 if kind == "person" and name and (attendance or _in_function(text, start, end)):
                     officials.add(name)
@@ -156,6 +165,8 @@ class Pseudonymiser:
                 if kind == "person":
                     assert name is not None
                     kind = "official" if officials.match(name) else "private_person"
+                elif kind == "party":
+                    kind = "private_person"  # not a relative: the name stays an official's
                 row.append(Mention(start, end, kind, name.surname if name else ""))
             out.append(row)
         return out
@@ -235,15 +246,17 @@ class Pseudonymiser:
             start = m.start("name")
             end = trim_name(text, start, m.end("name"))
             if end > start and free(start, end):
-                kind = _kept_kind(text, m.start()) or "person"
-                add(start, end, parse_name(text[start:end], m.group("civ")), kind)
-                if kind == "person":
-                    plural = fold(m.group("civ").rstrip(".")) in _PLURAL
-                    add_list(end, m.group("civ"), _CONTINUED_PLURAL if plural else _CONTINUED, kind)
+                kind = _kept_kind(text, m.start()) or _party(text, m.start(), start, end)
+                # "M. et Mme Roux", "Mmes et Ms Roux - Petit": the title tells no sex
+                civ = "" if m.group("both") else m.group("civ")
+                add(start, end, parse_name(text[start:end], civ), kind)
+                if kind in ("person", "party"):
+                    plural = m.group("both") or fold(civ.rstrip(".")) in _PLURAL
+                    add_list(end, civ, _CONTINUED_PLURAL if plural else _CONTINUED, kind)
         for m in INITIALS_NAME.finditer(text):
             start, end = m.start("name"), trim_name(text, m.start("name"), m.end("name"))
             if len(text[start:end].split()) > 1 and free(start, end):  # not "M." alone
-                kind = _kept_kind(text, start) or "person"
+                kind = _kept_kind(text, start) or _party(text, start, start, end)
                 add(start, end, parse_name(text[start:end]), kind)
                 add_list(end, "", _CONTINUED_INITIALS, kind)
         for m in GIVEN_NAME.finditer(text):
@@ -257,16 +270,18 @@ class Pseudonymiser:
                 continue
             if len(text[start:end].split()) < 2 or not free(start, end):
                 continue
-            kind = _kept_kind(text, start) or "person"
+            kind = _kept_kind(text, start) or _party(text, start, start, end)
             if kind == "organisation" and any(w.isupper() for w in text[start:end].split()):
                 kind = "person"  # a sole trader: "Entreprise RAUX Christophe"
             add(start, end, parse_name(text[start:end]), kind)
-            if kind == "person":
+            if kind in ("person", "party"):
                 add_list(end, "", _CONTINUED, kind)
         for m in LONE_GIVEN_NAME.finditer(text):
             word = m.group("name")
             initial = not text[: m.start()].strip(' -–•"«“')
-            if fold(word) not in FIRST_NAMES or (initial and not m.group("after")):
+            if fold(word) not in FIRST_NAMES or fold(word) in _FEASTS:
+                continue
+            if initial and not m.group("after"):
                 continue
             add(
                 m.start(),
@@ -299,6 +314,18 @@ class Pseudonymiser:
                     found.append((a, b, parse_name(ent.text), kind))
 
 
+def _party(text: str, head: int, start: int, end: int) -> str:
+    """``party`` for a party to a sale or lease or an owner, else ``person``.
+
+    The buyer, seller, lessee or owner of a property the council deals with acts as a
+    private person, even a councillor ("renouveler le bail à Monsieur Philippe Roux",
+    Roux being the mayor), unless the sentence gives the name a function.
+    """
+    if PARTY.search(text[:head]) and not _in_function(text, start, end):
+        return "party"
+    return "person"
+
+
 def _kept_kind(text: str, start: int) -> str | None:
     """What the word before a name makes of it: a place or a body, or None.
 
@@ -306,9 +333,10 @@ def _kept_kind(text: str, start: int) -> str | None:
     """
     m = _WORD_BEFORE.search(text[:start].rstrip())
     word = re.sub(r"^\w['’]", "", m.group(1).lower()) if m else ""
-    if word in PLACE_WORDS or word in {"saint", "sainte", "st", "ste"}:
+    plain = fold(word)  # also without accents, as capitals are often written: "Ecole"
+    if plain in _PLACES or plain in {"SAINT", "SAINTE", "ST", "STE"}:
         return "place_named_after_person"
-    if word in BODY_WORDS:
+    if plain in _BODIES:
         return "organisation"
     return None
 
@@ -316,14 +344,15 @@ def _kept_kind(text: str, start: int) -> str | None:
 _LIST_FILLER = re.compile(rf"{CIVILITY}|\b(?:et|à|de|par)\b|[^\w]", re.IGNORECASE)
 
 
-def _name_list(text: str, found: Sequence[tuple[int, int, object, str]]) -> bool:
-    """True for a line that is a list of names.
+def _name_list(text: str, found: Sequence[tuple[int, int, object, str]], least: int = 2) -> bool:
+    """True for a line that is a list of at least ``least`` names.
 
     "M. Roux, Mme Lenoir, M. Petit", a proxy "Monsieur Roux à Madame Lenoir": in
-    minutes, the council's own members.
+    minutes, the council's own members. Under an attendance heading ("Absents
+    excusés :"), one name per line ("- Monsieur Roux") is such a list too.
     """
     persons = [(a, b) for a, b, _, kind in found if kind == "person"]
-    if len(persons) < 2:
+    if len(persons) < least:
         return False
     rest, last = [], 0
     for a, b in sorted(persons):
@@ -337,8 +366,10 @@ def _name_list(text: str, found: Sequence[tuple[int, int, object, str]]) -> bool
 def _in_function(text: str, start: int, end: int) -> bool:
     """True when the sentence gives the person at ``start:end`` a function.
 
-    A title next to the name ("M. Perrin, maire"; "l'adjointe, Mme Roux"), or, at the
-    head of the sentence, the verb of a speaker of the minutes ("M. Perrin présente").
+    A title next to the name ("M. Perrin, maire"; "l'adjointe, Mme Roux"), a body or a
+    presentation after it ("M. Paul Roux du SITCOM", "propose à M. Roux de présenter"),
+    or, at the head of the sentence, the verb of a speaker of the minutes ("M. Perrin
+    présente").
     """
     before = text[:start]
     civ = re.search(rf"{CIVILITY}(?:\s+(?:et|&)\s+{CIVILITY})?\s*$", before)
@@ -346,6 +377,7 @@ def _in_function(text: str, start: int, end: int) -> bool:
         before = before[: civ.start()]
     return bool(
         FUNCTION_AFTER.match(text[end:])
+        or ON_BEHALF.match(text[end:])
         or FUNCTION_BEFORE.search(before.rstrip())
         or (not before.strip(" -–•*") and bool(SPEAKER.match(text[end:])))
     )
