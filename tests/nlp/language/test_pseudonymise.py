@@ -231,7 +231,8 @@ def test_real_minutes_private_persons_concealed_officials_kept(nlp: object) -> N
     counts = score(gold, found)
     private_recall, masked = recall_and_false_masks(counts)
     assert counts["private_person"] >= 10 and counts["official"] >= 30
-    # measured: 0.91 on the held-out annotations (both draws), 0.96 on the development ones
+    # measured: 0.91 on the held-out annotations (both draws), 0.98 on the development ones
+    # (four draws), over every annotated sentence
     assert private_recall >= 0.75, counts
     assert masked <= 0.10, counts
 
