@@ -3,8 +3,8 @@
 The documents of :func:`tests.realcorpus.extraction_sample` (every robustness file, the
 short documents with running headers, and one more document of at most 60 pages of each
 territory in each register; the whole corpus with ``VALPUB_REALCORPUS=all``) are
-extracted once per session, two documents at a time, through the same Extractor (worker process with a time
-limit) that `valpub run` uses.
+extracted once per session, two documents at a time, through the same Extractor (worker
+process with a time limit) that `valpub run` uses.
 """
 
 from __future__ import annotations
